@@ -1,0 +1,43 @@
+# Two commands for a fresh clone: `make run` and `make test`. Only python3 and make needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev migrate demo bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py create_demo_users
+
+## Serve on http://127.0.0.1:8000 (HTTP and WebSockets through daphne's runserver).
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## The whole suite; browser tests run when /usr/bin/chromium exists.
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(PY) bench/queries.py
+
+clean:
+	rm -rf $(VENV) .test-db.sqlite3* db.sqlite3*

@@ -1,0 +1,39 @@
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+
+def test_healthz_answers_ok_when_database_and_layer_are_reachable(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "failed": []}
+
+
+def test_healthz_names_the_channel_layer_when_it_is_down(client, db):
+    broken = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                          "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}
+    with override_settings(CHANNEL_LAYERS=broken):
+        from channels.layers import channel_layers
+
+        channel_layers.backends.clear()
+        try:
+            response = client.get("/healthz")
+        finally:
+            channel_layers.backends.clear()
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["channel_layer"]
+
+
+@pytest.mark.parametrize("name", ["rooms:chat", "friends:list", "friends:requests", "accounts:profile"])
+def test_anonymous_pages_redirect_to_login(client, db, name):
+    url = reverse(name)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
+
+
+def test_home_leads_a_logged_in_user_to_the_chats(client, alice):
+    client.force_login(alice)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rooms:chat")

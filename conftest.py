@@ -1,0 +1,256 @@
+"""
+Fixtures shared by every app's tests: the named users, and the browser harness.
+
+Browser tests (marker `browser`) drive Debian's Chromium through Playwright against a real
+daphne process that serves the test database. Without /usr/bin/chromium they are skipped
+with a reason, except with CI=true, where a missing browser fails them.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from accounts.tests.factories import PASSWORD, UserFactory
+
+BASE_DIR = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_clean_cache(settings):
+    settings.PASSWORD_HASHERS = [FAST_HASHER]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", nickname="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", nickname="Bob")
+
+
+@pytest.fixture
+def carol(db):
+    return UserFactory(username="carol", nickname="Carol")
+
+
+# --- Live server ----------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(extra=None):
+    """Environment for a server process that shares the test database of this run."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = db.get("USER") or "postgres"
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        auth = f"{user}:{db['PASSWORD']}" if db.get("PASSWORD") else user
+        env["DATABASE_URL"] = f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+    else:
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(db["NAME"])
+    env["PASSWORD_HASHERS"] = ",".join(
+        [FAST_HASHER, "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    )
+    env["DEBUG"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+class LiveServer:
+    """A daphne process on a free port, serving chatsite.asgi against the test database."""
+
+    def __init__(self, env, log_path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "chatsite.asgi:application"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_up(log_path)
+
+    def _wait_until_up(self, log_path, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{Path(log_path).read_text()}")
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"daphne did not answer within {timeout}s:\n{Path(log_path).read_text()}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+class Mailbox:
+    """The emails a live server wrote with Django's file-based email backend."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def clear(self):
+        for f in self.path.glob("*.log"):
+            f.unlink()
+
+    def messages(self):
+        found = []
+        for f in sorted(self.path.glob("*.log"), key=lambda p: p.stat().st_mtime):
+            # One file can hold several messages, separated by a line of dashes.
+            for chunk in f.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if chunk.strip():
+                    found.append(message_from_bytes(chunk.strip()))
+        return found
+
+    def last_to(self, address, timeout=5):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.messages()):
+                if address.lower() in (message["To"] or "").lower():
+                    payload = message.get_payload(decode=True)
+                    return payload.decode() if payload else str(message.get_payload())
+            time.sleep(0.1)
+        raise AssertionError(f"no email to {address}")
+
+
+@pytest.fixture(scope="session")
+def mail_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, django_db_blocker, tmp_path_factory, mail_dir):
+    """One daphne for the whole run (browser tests use it through `live_url`)."""
+    with django_db_blocker.unblock():
+        env = server_env(
+            {
+                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": str(mail_dir),
+            }
+        )
+    server = LiveServer(env, tmp_path_factory.mktemp("daphne") / "daphne.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_url(live_server_process, transactional_db):
+    return live_server_process.url
+
+
+@pytest.fixture
+def mailbox(mail_dir):
+    box = Mailbox(mail_dir)
+    box.clear()
+    return box
+
+
+# --- Browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        reason = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_url, monkeypatch):
+    """Open pages in fresh browser contexts (one per person) on the live server."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls a test makes
+    # around it are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    contexts = []
+
+    def open_page(path="/"):
+        context = browser.new_context(base_url=live_url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def login(page, user, password=PASSWORD):
+    """Log a user in through the real login form."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", password)
+    page.click("form#login-form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def login_as():
+    return login
