@@ -1,11 +1,159 @@
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import IntegrityError
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from chatsite.htmx import page_or_partial, redirect_after_post
+
+from .codes import CodeError, signup_codes
+from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, ProfileForm, SignupForm
+
+SIGNUP_EMAIL = "signup_email"
+PENDING_EMAIL = "pending_email"
+BACKEND = "accounts.backends.UsernameOrEmailBackend"
+
+
+def _signup_page(request, *, email_form=None, form=None, email=None, notice="", status=200):
+    context = {"email_form": email_form, "form": form, "email": email, "notice": notice}
+    return page_or_partial(request, "accounts/signup.html", context, "signup-card", status)
 
 
 @login_not_required
+@require_http_methods(["GET", "POST"])
 def signup(request):
-    return HttpResponse("sign-up: coming")
+    """Sign-up in two steps on one page: the email gets a code, then the account is made."""
+    if request.user.is_authenticated:
+        return redirect("rooms:chat")
+    email = request.session.get(SIGNUP_EMAIL)
+    action = request.POST.get("action") if request.method == "POST" else None
+
+    if action == "send_code":
+        email_form = EmailForm(request.POST)
+        if email_form.is_valid() and email_form.send_code():
+            email = request.session[SIGNUP_EMAIL] = email_form.cleaned_data["email"]
+            return _signup_page(request, form=SignupForm(email=email), email=email,
+                                notice=f"We emailed a 6-digit code to {email}. It is valid for 5 minutes.")
+        return _signup_page(request, email_form=email_form, status=422)
+
+    if action == "change_email" or email is None:
+        request.session.pop(SIGNUP_EMAIL, None)
+        return _signup_page(request, email_form=EmailForm())
+
+    if action == "resend":
+        form = SignupForm(email=email)
+        try:
+            signup_codes.send(email)
+        except CodeError as error:
+            form.add_error(None, error)
+            return _signup_page(request, form=form, email=email, status=422)
+        return _signup_page(request, form=form, email=email, notice=f"A new code is on its way to {email}.")
+
+    if action == "create":
+        form = SignupForm(request.POST, email=email)
+        if form.is_valid():
+            try:
+                user = form.save()
+            except IntegrityError:
+                form.add_error(None, "This username or email address was taken a moment ago. Choose another.")
+            else:
+                request.session.pop(SIGNUP_EMAIL, None)
+                login(request, user, backend=BACKEND)
+                messages.success(request, f"Welcome, {user.nickname}!")
+                return redirect_after_post(request, "rooms:chat")
+        return _signup_page(request, form=form, email=email, status=422)
+
+    return _signup_page(request, form=SignupForm(email=email), email=email)
 
 
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_template_names(self):
+        return [f"{self.template_name}#login-form"] if self.request.htmx else [self.template_name]
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return redirect_after_post(self.request, response.url)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+def _profile_page(request, status=200, partial="profile-page", **forms):
+    user = request.user
+    pending = request.session.get(PENDING_EMAIL)
+    context = {
+        "profile_form": forms.get("profile_form") or ProfileForm(instance=user),
+        "email_form": forms.get("email_form") or EmailChangeForm(user=user),
+        "confirm_form": forms.get("confirm_form") or (EmailConfirmForm(user=user, email=pending) if pending else None),
+        "password_form": forms.get("password_form") or PasswordChangeForm(user),
+        "pending_email": pending,
+        "saved": forms.get("saved", ""),
+    }
+    return page_or_partial(request, "accounts/profile.html", context, partial, status)
+
+
+@require_http_methods(["GET", "POST"])
 def profile(request):
-    return HttpResponse("profile: coming")
+    """Nickname and avatar, email (confirmed by a code to the new address), password."""
+    user = request.user
+    action = request.POST.get("action") if request.method == "POST" else None
+
+    if action == "profile":
+        form = ProfileForm(request.POST, request.FILES, instance=user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Profile saved.")
+            return redirect_after_post(request, "accounts:profile")
+        return _profile_page(request, 422, "profile-section", profile_form=form)
+
+    if action == "email":
+        form = EmailChangeForm(request.POST, user=user)
+        if form.is_valid() and form.send_code():
+            request.session[PENDING_EMAIL] = form.cleaned_data["email"]
+            return _profile_page(request, partial="email-section", saved="")
+        return _profile_page(request, 422, "email-section", email_form=form)
+
+    if action == "email_cancel":
+        request.session.pop(PENDING_EMAIL, None)
+        return _profile_page(request, partial="email-section")
+
+    if action == "email_confirm":
+        pending = request.session.get(PENDING_EMAIL)
+        if not pending:
+            return _profile_page(request, partial="email-section")
+        form = EmailConfirmForm(request.POST, user=user, email=pending)
+        if form.is_valid():
+            form.save()
+            request.session.pop(PENDING_EMAIL, None)
+            return _profile_page(request, partial="email-section", saved=f"Your email address is now {user.email}.")
+        return _profile_page(request, 422, "email-section", confirm_form=form)
+
+    if action == "password":
+        form = PasswordChangeForm(user, request.POST)
+        if form.is_valid():
+            form.save()
+            update_session_auth_hash(request, form.user)
+            return _profile_page(request, partial="password-section", saved="Password changed.")
+        return _profile_page(request, 422, "password-section", password_form=form)
+
+    return _profile_page(request)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")

@@ -1,0 +1,84 @@
+"""
+Six-digit confirmation codes sent by email (sign-up, email change).
+
+A code lives in the cache for EMAIL_CODE_TTL seconds, is stored only as an HMAC, is burnt
+after EMAIL_CODE_MAX_ATTEMPTS wrong tries or one right one, and a new one can be asked for
+at most once every EMAIL_CODE_RESEND_SECONDS per address.
+"""
+
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from .models import normalize_email
+
+
+class CodeError(ValidationError):
+    """A code could not be sent or did not match; the message says why."""
+
+
+def now():
+    return time.time()
+
+
+class EmailCodes:
+    def __init__(self, purpose, subject):
+        self.purpose = purpose
+        self.subject = subject
+
+    def _key(self, email, part):
+        digest = salted_hmac("email-code-key", f"{self.purpose}:{normalize_email(email)}").hexdigest()[:32]
+        return f"email-code:{self.purpose}:{part}:{digest}"
+
+    def _hash(self, email, code):
+        return salted_hmac("email-code", f"{self.purpose}:{normalize_email(email)}:{code}").hexdigest()
+
+    def send(self, email):
+        """Email a new code to the address. Raises CodeError if asked again too soon."""
+        email = normalize_email(email)
+        wait = settings.EMAIL_CODE_RESEND_SECONDS
+        if not cache.add(self._key(email, "resend"), now() + wait, timeout=wait):
+            left = max(1, int(cache.get(self._key(email, "resend"), now()) - now()))
+            raise CodeError(f"A code was sent just now. You can ask for a new one in {left} seconds.")
+        code = f"{secrets.randbelow(10**6):06d}"
+        ttl = settings.EMAIL_CODE_TTL
+        cache.set(self._key(email, "code"), {"hash": self._hash(email, code), "expires": now() + ttl}, ttl)
+        cache.set(self._key(email, "tries"), 0, ttl)
+        body = render_to_string(
+            "accounts/email_code.txt", {"code": code, "minutes": ttl // 60, "purpose": self.purpose}
+        )
+        send_mail(self.subject, body, None, [email])
+        return code
+
+    def verify(self, email, code):
+        """Check the code for the address and burn it. Raises CodeError with the reason."""
+        email = normalize_email(email)
+        stored = cache.get(self._key(email, "code"))
+        if stored is None or stored["expires"] <= now():
+            raise CodeError("This code has expired or was already used. Ask for a new one.")
+        if constant_time_compare(stored["hash"], self._hash(email, (code or "").strip())):
+            self.burn(email)
+            return
+        tries_key = self._key(email, "tries")
+        try:
+            tries = cache.incr(tries_key)
+        except ValueError:  # the counter expired with the code a moment ago
+            tries = settings.EMAIL_CODE_MAX_ATTEMPTS
+        left = settings.EMAIL_CODE_MAX_ATTEMPTS - tries
+        if left <= 0:
+            self.burn(email)
+            raise CodeError("Too many wrong codes. Ask for a new one.")
+        raise CodeError(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
+
+    def burn(self, email):
+        cache.delete_many([self._key(email, "code"), self._key(email, "tries")])
+
+
+signup_codes = EmailCodes("signup", "Your sign-up code")
+email_change_codes = EmailCodes("email-change", "Confirm your new email address")

@@ -1,0 +1,182 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from . import throttle
+from .codes import CodeError, email_change_codes, signup_codes
+from .images import resized_avatar
+from .models import User, normalize_email
+
+
+class EmailForm(forms.Form):
+    """Step one of sign-up: the address the code goes to."""
+
+    email = forms.EmailField(label="Email address", max_length=254)
+
+    def clean_email(self):
+        email = normalize_email(self.cleaned_data["email"])
+        if User.objects.email_taken(email):
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+    def send_code(self):
+        try:
+            signup_codes.send(self.cleaned_data["email"])
+        except CodeError as error:
+            self.add_error(None, error)
+            return False
+        return True
+
+
+class SignupForm(forms.Form):
+    """Step two of sign-up: the account itself and the emailed code."""
+
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+\Z",
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        error_messages={"invalid": "Use only letters, digits and @ . + - _ in the username."},
+    )
+    nickname = forms.CharField(max_length=50, help_text="The name other people see.")
+    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    code = forms.CharField(
+        label="Code from the email",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, email, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.username_taken(username):
+            raise forms.ValidationError("This username is taken.")
+        return username
+
+    def clean_nickname(self):
+        nickname = self.cleaned_data["nickname"].strip()
+        if not nickname:
+            raise forms.ValidationError("Enter a nickname.")
+        return nickname
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            candidate = User(username=cleaned.get("username", ""), email=self.email, nickname=cleaned.get("nickname", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        # Check the code last, and only when everything else is right, so a typo in the
+        # password does not cost one of the five tries.
+        if not self.errors and cleaned.get("code"):
+            try:
+                signup_codes.verify(self.email, cleaned["code"])
+            except CodeError as error:
+                self.add_error("code", error)
+        return cleaned
+
+    def save(self):
+        data = self.cleaned_data
+        return User.objects.create_user(data["username"], self.email, data["password1"], nickname=data["nickname"])
+
+
+class LoginForm(AuthenticationForm):
+    """Username or email; refused without a password check while throttled."""
+
+    username = forms.CharField(label="Username or email", max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Wrong username, email or password.",
+        "throttled": "Too many failed logins. Try again later (in up to 15 minutes).",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username", "")
+        ip = throttle.client_ip(self.request) if self.request else ""
+        if throttle.is_throttled(username, ip):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                throttle.record_failure(username, ip)
+            raise
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["nickname", "avatar"]
+        help_texts = {"avatar": "A PNG, JPEG, GIF or WebP image, at most 2 MB."}
+
+    avatar = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+    def clean_nickname(self):
+        nickname = self.cleaned_data["nickname"].strip()
+        if not nickname:
+            raise forms.ValidationError("Enter a nickname.")
+        return nickname
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if avatar and hasattr(avatar, "content_type"):  # a new upload, not the stored file
+            return resized_avatar(avatar)
+        return avatar
+
+
+class EmailChangeForm(forms.Form):
+    """Ask for a code at the new address."""
+
+    email = forms.EmailField(label="New email address", max_length=254)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = normalize_email(self.cleaned_data["email"])
+        if email == self.user.email:
+            raise forms.ValidationError("This is already your email address.")
+        if User.objects.email_taken(email, exclude=self.user):
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+    def send_code(self):
+        try:
+            email_change_codes.send(self.cleaned_data["email"])
+        except CodeError as error:
+            self.add_error(None, error)
+            return False
+        return True
+
+
+class EmailConfirmForm(forms.Form):
+    code = forms.CharField(label="Code from the email", max_length=6, min_length=6)
+
+    def __init__(self, *args, user, email, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.email = user, email
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if User.objects.email_taken(self.email, exclude=self.user):
+            raise forms.ValidationError("An account with this email address already exists.")
+        try:
+            email_change_codes.verify(self.email, code)
+        except CodeError as error:
+            raise forms.ValidationError(error.messages) from None
+        return code
+
+    def save(self):
+        self.user.email = self.email
+        self.user.save(update_fields=["email", "updated_at"])
+        return self.user
