@@ -201,8 +201,11 @@ def mailbox(mail_dir):
 # --- Browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(live_url, monkeypatch):
+    """Chromium for one test. Playwright's sync API keeps an event loop running in this
+    thread while it is open, so the browser lives no longer than the test, and the ORM
+    calls the test makes around it are allowed as the plain synchronous calls they are."""
     if not os.path.exists(CHROMIUM):
         reason = f"{CHROMIUM} is missing (apt-get install -y chromium)"
         if os.environ.get("CI", "").lower() == "true":
@@ -210,6 +213,7 @@ def browser():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -217,11 +221,8 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, live_url, monkeypatch):
+def new_page(live_url, browser):
     """Open pages in fresh browser contexts (one per person) on the live server."""
-    # Playwright's sync API runs an event loop in this thread; the ORM calls a test makes
-    # around it are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     contexts = []
 
     def open_page(path="/"):

@@ -1,0 +1,48 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_newcomer_signs_up_with_the_emailed_code_logs_out_logs_in_by_email_and_renames(page, mailbox):
+    page.goto("/accounts/signup/")
+    page.fill("input[name=email]", "Dana@Example.com")
+    page.click("text=Send me a code")
+
+    expect(page.get_by_text("We emailed a 6-digit code to dana@example.com")).to_be_visible()
+    code = re.search(r"\b(\d{6})\b", mailbox.last_to("dana@example.com")).group(1)
+    page.fill("input[name=code]", code)
+    page.fill("input[name=username]", "dana")
+    page.fill("input[name=nickname]", "Dana D.")
+    page.fill("input[name=password1]", "a-long-and-unusual-passphrase")
+    page.fill("input[name=password2]", "a-long-and-unusual-passphrase")
+    page.click("button[value=create]")
+
+    page.wait_for_url("**/chat/")
+    expect(page.locator("#nav-profile")).to_have_text("Dana D.")
+    assert User.objects.get(username="dana").email == "dana@example.com"
+
+    page.click("text=Logout")
+    page.wait_for_url("**/accounts/login/")
+    page.fill("input[name=username]", "DANA@example.com")
+    page.fill("input[name=password]", "a-long-and-unusual-passphrase")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/chat/")
+
+    page.goto("/accounts/profile/")
+    page.fill("input[name=nickname]", "Dana the Bold")
+    page.click("button[value=profile]")
+    expect(page.locator("#nav-profile")).to_have_text("Dana the Bold")
+
+
+def test_wrong_password_shows_the_error_next_to_the_form(page, alice):
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "not her password")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-form .errorlist")).to_have_text("Wrong username, email or password.")
+    assert "/accounts/login/" in page.url
