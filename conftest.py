@@ -35,6 +35,19 @@ CHROMIUM_ARGS = [
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A test database of this run's own, so several runs on one machine never collide."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    test = db.setdefault("TEST", {})
+    if db["ENGINE"].endswith("sqlite3"):
+        test["NAME"] = str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
+    else:
+        test["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = [FAST_HASHER]
@@ -184,6 +197,21 @@ def live_server_process(django_db_setup, django_db_blocker, tmp_path_factory, ma
     server = LiveServer(env, tmp_path_factory.mktemp("daphne") / "daphne.log")
     yield server
     server.stop()
+    with django_db_blocker.unblock():
+        drop_other_sessions()
+
+
+def drop_other_sessions():
+    """PostgreSQL needs a moment to end a dead server's sessions; the test database can
+    only be dropped once they are gone."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
@@ -255,3 +283,9 @@ def login(page, user, password=PASSWORD):
 @pytest.fixture
 def login_as():
     return login
+
+
+def pytest_sessionfinish(session):
+    # SQLite leaves its write-ahead log beside a test database it has dropped.
+    for leftover in BASE_DIR.glob(f".test-db-{os.getpid()}.sqlite3*"):
+        leftover.unlink(missing_ok=True)

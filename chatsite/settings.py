@@ -107,7 +107,7 @@ else:
             "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
             # A file for the test database too, so a live server in another process
             # (the browser tests) can share it.
-            "TEST": {"NAME": env("SQLITE_TEST_PATH", default=str(BASE_DIR / ".test-db.sqlite3"))},
+            # The tests give each run a test database file of its own (see conftest.py).
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
