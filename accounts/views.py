@@ -18,8 +18,8 @@ PENDING_EMAIL = "pending_email"
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
 
-def _signup_page(request, *, email_form=None, form=None, email=None, notice="", status=200):
-    context = {"email_form": email_form, "form": form, "email": email, "notice": notice}
+def _signup_page(request, *, email_form=None, form=None, email=None, notice="", error="", status=200):
+    context = {"email_form": email_form, "form": form, "email": email, "notice": notice, "error": error}
     return page_or_partial(request, "accounts/signup.html", context, "signup-card", status)
 
 
@@ -49,8 +49,7 @@ def signup(request):
         try:
             signup_codes.send(email)
         except CodeError as error:
-            form.add_error(None, error)
-            return _signup_page(request, form=form, email=email, status=422)
+            return _signup_page(request, form=form, email=email, error=error.message, status=422)
         return _signup_page(request, form=form, email=email, notice=f"A new code is on its way to {email}.")
 
     if action == "create":
