@@ -1,0 +1,498 @@
+"""
+Rooms, their members and their messages.
+
+Every rule about rooms lives here, on the managers and models. The HTTP views and the
+WebSocket consumer call the same methods and turn a `RoomError` into a message for the person
+who tried (`error.message`); `RoomNotFound` is the one answer for "no such room" and "not your
+room", so an outsider learns nothing (HTTP 404).
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Substr
+from django.utils.text import get_text_list
+
+from friends.models import Friendship
+
+
+class RoomError(ValidationError):
+    """A room rule was broken; `.message` is meant for the person who tried."""
+
+
+class RoomNotFound(RoomError):
+    """No such room, or the person is not a member of it: the same answer for both."""
+
+    def __init__(self, message="This room does not exist."):
+        super().__init__(message, code="not_found")
+
+
+class MessageError(RoomError):
+    """A message was refused (empty, too long, no longer friends...); nothing was stored."""
+
+
+def direct_key(a, b):
+    """The one spelling of a pair of users: "<low id>:<high id>"."""
+    low, high = sorted((a.pk, b.pk))
+    return f"{low}:{high}"
+
+
+def clean_text(value, *, what, max_length, error=MessageError):
+    """Trimmed text without NUL characters (PostgreSQL refuses them), 1..max_length long."""
+    if not isinstance(value, str):
+        raise error(f"The {what} must be text.")
+    value = value.replace("\x00", "").strip()
+    if not value:
+        raise error(f"The {what} cannot be empty.")
+    if len(value) > max_length:
+        raise error(f"The {what} can be at most {max_length:,} characters (this one has {len(value):,}).")
+    return value
+
+
+def _count(queryset):
+    """A correlated subquery counting the rows of queryset: `SELECT COUNT(id) ... WHERE ...`."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=models.IntegerField())
+
+
+# --- Rooms ----------------------------------------------------------------------------------
+
+
+class RoomQuerySet(models.QuerySet):
+    def with_member(self, user):
+        """Rooms the user is a member of (no annotations: for checks and actions)."""
+        return self.filter(memberships__user=user)
+
+    def for_user(self, user):
+        """
+        The user's rooms, newest activity first, each annotated with what the room list shows,
+        in one query whatever the number of rooms, members or messages:
+
+        - `title`: the other person's nickname for a direct room, the name for a group;
+        - `other_avatar`: the other person's avatar file name (direct rooms);
+        - `member_count`;
+        - `last_message_id`, `last_message_preview` (the first 120 characters),
+          `last_message_kind`, `last_message_sender`, `last_message_at`;
+        - `activity_at`: the last message's time, else the room's creation;
+        - `last_read_message_id`, `role`: the user's own membership;
+        - `unread_count`: messages by others after the user's read mark.
+        """
+        others = Membership.objects.filter(room=OuterRef("pk")).exclude(user=user)
+        latest = Message.objects.filter(room=OuterRef("pk")).order_by("-pk")
+        unread = Message.objects.filter(room=OuterRef("pk"), pk__gt=OuterRef("last_read_message_id")).exclude(
+            sender=user
+        )
+        return (
+            self.with_member(user)
+            # The same join as the filter above: this user's membership row.
+            .annotate(last_read_message_id=F("memberships__last_read_message_id"), role=F("memberships__role"))
+            .annotate(
+                title=Case(
+                    When(kind=Room.Kind.DIRECT, then=Subquery(others.values("user__nickname")[:1])),
+                    default=F("name"),
+                ),
+                other_avatar=Case(
+                    When(kind=Room.Kind.DIRECT, then=Subquery(others.values("user__avatar")[:1])),
+                    default=Value(""),
+                    output_field=models.CharField(),
+                ),
+                member_count=_count(Membership.objects.filter(room=OuterRef("pk"))),
+                last_message_id=Subquery(latest.values("pk")[:1]),
+                last_message_preview=Subquery(latest.annotate(preview=Substr("body", 1, 120)).values("preview")[:1]),
+                last_message_kind=Subquery(latest.values("kind")[:1]),
+                last_message_sender=Subquery(latest.values("sender__nickname")[:1]),
+                last_message_at=Subquery(latest.values("created_at")[:1]),
+                unread_count=_count(unread),
+            )
+            .annotate(activity_at=Coalesce("last_message_at", "created_at"))
+            .order_by("-activity_at", "-pk")
+        )
+
+    def matching(self, search):
+        """Rooms whose title contains search (any case); call it on `for_user()`."""
+        search = (search or "").strip()
+        return self.filter(title__icontains=search) if search else self
+
+
+class RoomManager(models.Manager.from_queryset(RoomQuerySet)):
+    def get_or_create_direct(self, user, other):
+        """
+        The one direct room of user and other, created if missing: returns (room, created).
+
+        One query when the room exists. Otherwise only friends get a new room, inserted in a
+        savepoint: the unique direct key makes a concurrent second insert fail, and the loser
+        of that race reads and returns the winner's room.
+        """
+        if user.pk == other.pk:
+            raise RoomError("You cannot open a chat with yourself.")
+        key = direct_key(user, other)
+        room = self.filter(direct_key=key).first()
+        if room is not None:
+            return room, False
+        if not Friendship.objects.are_friends(user, other):
+            raise RoomError(f"You can only chat with friends, and {other.display_name} is not your friend yet.")
+        try:
+            with transaction.atomic():
+                room = self.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=user)
+                Membership.objects.bulk_create([Membership(room=room, user=user), Membership(room=room, user=other)])
+        except IntegrityError:
+            return self.get(direct_key=key), False
+        return room, True
+
+    def create_group(self, owner, name, members):
+        """
+        A group named name with owner and the chosen members, who must be owner's friends.
+
+        Records who created it with whom as the room's first (system) message.
+        """
+        name = Room.clean_name(name)
+        invited = _others(members, owner)
+        if not invited:
+            raise RoomError("Choose at least one friend for the group.")
+        _require_friends(owner, invited)
+        with transaction.atomic():
+            room = self.create(kind=Room.Kind.GROUP, name=name, created_by=owner)
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=owner, role=Membership.Role.OWNER)]
+                + [Membership(room=room, user=user) for user in invited]
+            )
+            Message.objects.system(room, owner, f"{owner.display_name} created the group with {_names(invited)}.")
+        return room
+
+
+def _others(users, user):
+    """users without user and without repeats, in their given order."""
+    seen = {user.pk}
+    unique = []
+    for other in users:
+        if other.pk not in seen:
+            seen.add(other.pk)
+            unique.append(other)
+    return unique
+
+
+def _require_friends(user, others):
+    """Raise RoomError naming those of others who are not user's friends (one query)."""
+    friend_ids = set(Friendship.objects.friends_of(user).filter(pk__in=[o.pk for o in others]).values_list("pk", flat=True))
+    strangers = [o for o in others if o.pk not in friend_ids]
+    if strangers:
+        raise RoomError(f"You can only add your friends; {_names(strangers)} {_is_are(strangers)} not your friend.")
+
+
+def _names(users):
+    return get_text_list([u.display_name for u in users], "and")
+
+
+def _is_are(users):
+    return "is" if len(users) == 1 else "are"
+
+
+class Room(models.Model):
+    """
+    A conversation: a direct room between two friends, or a named group.
+
+    Invariants: a direct room has a `direct_key` ("<low user id>:<high user id>"), unique in
+    the database, so each pair has at most one direct room; it has exactly those two members,
+    no name, and never gains or loses members. A group has a name and no key; its members come
+    and go, and each change is recorded as a system message.
+    """
+
+    NAME_MAX_LENGTH = 80
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        GROUP = "group", "Group"
+
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    direct_key = models.CharField(max_length=41, null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoomManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["direct_key"], name="rooms_room_one_direct_room_per_pair"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="direct", direct_key__isnull=False, name="")
+                    | (Q(kind="group", direct_key__isnull=True) & ~Q(name=""))
+                ),
+                name="rooms_room_direct_has_key_group_has_name",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name if self.is_group else f"direct {self.direct_key}"
+
+    @property
+    def is_direct(self):
+        return self.kind == self.Kind.DIRECT
+
+    @property
+    def is_group(self):
+        return self.kind == self.Kind.GROUP
+
+    @property
+    def other_avatar_url(self):
+        """The other person's avatar in a direct room from `for_user()`, or "" for initials."""
+        avatar = getattr(self, "other_avatar", "")
+        return default_storage.url(avatar) if avatar else ""
+
+    @classmethod
+    def clean_name(cls, name):
+        return clean_text(name, what="group name", max_length=cls.NAME_MAX_LENGTH, error=RoomError)
+
+    def direct_user_ids(self):
+        """The two user ids of a direct room, read from its key."""
+        low, high = self.direct_key.split(":")
+        return int(low), int(high)
+
+    def membership_of(self, user):
+        """The user's membership, or RoomNotFound when the user is not a member."""
+        membership = self.memberships.filter(user=user).first()
+        if membership is None:
+            raise RoomNotFound()
+        return membership
+
+    def members(self):
+        """The members' memberships with their users: the owner first, then by joining."""
+        return self.memberships.select_related("user").order_by("-role", "joined_at", "pk")
+
+    def mark_read(self, user, up_to=None):
+        """Move user's read mark to message id up_to (default: the newest); it never moves back."""
+        newest = up_to if up_to is not None else Subquery(self.messages.order_by("-pk").values("pk")[:1])
+        Membership.objects.filter(room=self, user=user, last_read_message_id__lt=newest).update(
+            last_read_message_id=newest
+        )
+
+    def require_can_post(self, user):
+        """Only members post, and in a direct room only while the two are still friends."""
+        self.membership_of(user)
+        if self.is_direct:
+            User = get_user_model()
+            other_id = next(pk for pk in self.direct_user_ids() if pk != user.pk)
+            if not Friendship.objects.are_friends(user, User(pk=other_id)):
+                other = User.objects.get(pk=other_id)
+                raise MessageError(f"You and {other.display_name} are no longer friends, so you cannot send messages here.")
+
+    # --- Groups: each change locks the room row, so concurrent changes apply one at a time.
+
+    def _locked_membership(self, user, refused):
+        if self.is_direct:
+            raise RoomError(refused)
+        Room.objects.select_for_update().get(pk=self.pk)
+        return self.membership_of(user)
+
+    def add_members(self, by, users):
+        """by (a member) adds some of their friends; returns those who were not members yet."""
+        with transaction.atomic():
+            self._locked_membership(by, "People cannot be added to a direct chat; create a group instead.")
+            candidates = _others(users, by)
+            _require_friends(by, candidates)
+            present = set(self.memberships.filter(user__in=candidates).values_list("user_id", flat=True))
+            added = [user for user in candidates if user.pk not in present]
+            if not added:
+                raise RoomError("Choose at least one friend who is not in the group yet.")
+            Membership.objects.bulk_create([Membership(room=self, user=user) for user in added])
+            Message.objects.system(self, by, f"{by.display_name} added {_names(added)}.")
+        return added
+
+    def rename(self, by, name):
+        """The owner renames the group."""
+        name = self.clean_name(name)
+        with transaction.atomic():
+            membership = self._locked_membership(by, "A direct chat cannot be renamed.")
+            if membership.role != Membership.Role.OWNER:
+                raise RoomError("Only the owner can rename the group.")
+            if name == self.name:
+                return
+            self.name = name
+            self.save(update_fields=["name"])
+            Message.objects.system(self, by, f"{by.display_name} renamed the group to “{name}”.")
+
+    def leave(self, user):
+        """
+        user leaves the group. When the owner leaves, the longest-standing member becomes the
+        owner. A group nobody is left in stays, with its history, for moderators.
+        """
+        with transaction.atomic():
+            membership = self._locked_membership(user, "You cannot leave a direct chat.")
+            membership.delete()
+            text = f"{user.display_name} left the group."
+            if membership.role == Membership.Role.OWNER:
+                heir = self.memberships.select_related("user").order_by("joined_at", "pk").first()
+                if heir is not None:
+                    heir.role = Membership.Role.OWNER
+                    heir.save(update_fields=["role"])
+                    text += f" {heir.user.display_name} is now the owner."
+            Message.objects.system(self, user, text)
+
+
+class Membership(models.Model):
+    """
+    A user's place in a room: unique per room and user (a database constraint).
+
+    `last_read_message_id` is a read mark: messages with a greater id are unread. It is a
+    plain id rather than a foreign key, so it keeps working if a message is removed.
+    """
+
+    class Role(models.TextChoices):
+        # "owner" > "member" as strings: ordering by "-role" puts owners first.
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    # The unique (room, user) and the (user, room) indexes serve both foreign keys.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    last_read_message_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="rooms_membership_once_per_room"),
+        ]
+        indexes = [models.Index(fields=["user", "room"], name="membership_user_room_idx")]
+
+    def __str__(self):
+        return f"{self.user} in {self.room} ({self.role})"
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+@dataclass
+class MessagePage:
+    """Up to a page of messages, oldest first, and whether older ones exist."""
+
+    messages: list
+    has_older: bool
+
+    @property
+    def oldest_id(self):
+        return self.messages[0].pk if self.messages else None
+
+    @property
+    def newest_id(self):
+        return self.messages[-1].pk if self.messages else None
+
+
+class MessageQuerySet(models.QuerySet):
+    def page(self, before=None, size=None):
+        """The newest `size` messages (older than id `before` if given), by keyset on the id."""
+        size = size or Message.PAGE_SIZE
+        messages = self.select_related("sender").order_by("-pk")
+        if before is not None:
+            messages = messages.filter(pk__lt=before)
+        rows = list(messages[: size + 1])
+        return MessagePage(messages=rows[:size][::-1], has_older=len(rows) > size)
+
+    def after(self, message_id):
+        """Messages newer than message_id, oldest first (catching up after a reconnect)."""
+        return self.select_related("sender").filter(pk__gt=message_id).order_by("pk")
+
+
+class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
+    def post(self, room, sender, body, client_id=None):
+        """
+        sender posts body in room; returns the stored message.
+
+        The body is trimmed and must be 1 to 4,000 characters. Only members post, and in a
+        direct room only while the two are friends. A client id makes the post idempotent: the
+        same (sender, client id) returns the message already stored (a database constraint
+        settles concurrent repeats). Raises MessageError, or RoomNotFound for a non-member.
+        """
+        body = clean_text(body, what="message", max_length=Message.BODY_MAX_LENGTH)
+        client_id = _clean_client_id(client_id)
+        if client_id is not None and (stored := self._posted(room, sender, client_id)):
+            return stored
+        room.require_can_post(sender)
+        try:
+            with transaction.atomic():
+                return self.create(room=room, sender=sender, body=body, client_id=client_id)
+        except IntegrityError:
+            stored = self._posted(room, sender, client_id) if client_id is not None else None
+            if stored is None:
+                raise
+            return stored
+
+    def _posted(self, room, sender, client_id):
+        stored = self.select_related("sender").filter(sender=sender, client_id=client_id).first()
+        if stored is not None and stored.room_id != room.pk:
+            raise MessageError("This client id was already used for a message in another room.")
+        return stored
+
+    def system(self, room, actor, text):
+        """A system message recording what actor did (joins, leaves, renames)."""
+        return self.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=text)
+
+
+def _clean_client_id(client_id):
+    if client_id in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(client_id))
+    except ValueError:
+        raise MessageError("The client id must be a UUID.") from None
+
+
+class Message(models.Model):
+    """
+    Something said in a room, or a system line recording a change to it.
+
+    Invariants: ids grow with time within the database, so "the latest messages" and "what
+    came after id X" are keyset queries on (room, id); a sender uses a client id once
+    (a partial unique constraint), which makes resending safe.
+    """
+
+    BODY_MAX_LENGTH = 4000
+    PAGE_SIZE = 50
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+        FILE = "file", "File"
+        SYSTEM = "system", "System"
+
+    # The (room, -id) index serves the foreign key too.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="rooms_message_client_id_once_per_sender",
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "-id"], name="message_room_latest_idx")]
+
+    def __str__(self):
+        return f"#{self.pk} in {self.room_id}: {self.body[:40]}"
+
+    @property
+    def is_system(self):
+        return self.kind == self.Kind.SYSTEM
