@@ -1,45 +1,64 @@
+"""
+Friend requests and friendships.
+
+Every friend rule lives here, on the models and their managers; the views only check input,
+call one of these methods, and render. A broken rule raises FriendError, whose message is
+written for the person who tried.
+"""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least, Lower
 
 
 class FriendError(ValidationError):
     """A friend rule was broken; the message is meant for the person who tried."""
 
 
-def _ordered(a, b):
-    return (a, b) if a.pk < b.pk else (b, a)
+def _pair(a, b):
+    """The primary keys of two users, lower first: the one spelling of a pair."""
+    return (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
 
 
 class FriendshipManager(models.Manager):
     def are_friends(self, a, b):
         if a.pk == b.pk:
             return False
-        low, high = _ordered(a, b)
-        return self.filter(user_low=low, user_high=high).exists()
+        low, high = _pair(a, b)
+        return self.filter(user_low_id=low, user_high_id=high).exists()
 
     def friends_of(self, user):
         """The user's friends as a queryset of users (one query, whatever their number)."""
-        User = get_user_model()
-        return User.objects.filter(
+        return get_user_model().objects.filter(
             Q(pk__in=self.filter(user_low=user).values("user_high"))
             | Q(pk__in=self.filter(user_high=user).values("user_low"))
         )
 
+    def friend_list(self, user, search=""):
+        """
+        The user's friends as the friend list shows them: ordered by nickname, and, given
+        a search, only those whose nickname or username contains it (in any case).
+        """
+        friends = self.friends_of(user)
+        if search:
+            friends = friends.filter(Q(nickname__icontains=search) | Q(username__icontains=search))
+        return friends.order_by(Lower("nickname"), Lower("username"), "pk")
+
     def befriend(self, a, b):
         """Make a and b friends (idempotent); returns the friendship."""
         if a.pk == b.pk:
-            raise FriendError("You cannot be friends with yourself.")
-        low, high = _ordered(a, b)
-        friendship, _ = self.get_or_create(user_low=low, user_high=high)
+            raise FriendError("You cannot be friends with yourself.", code="self")
+        low, high = _pair(a, b)
+        friendship, _ = self.get_or_create(user_low_id=low, user_high_id=high)
         return friendship
 
     def unfriend(self, a, b):
         """Remove the friendship for both; returns whether there was one."""
-        low, high = _ordered(a, b)
-        deleted, _ = self.filter(user_low=low, user_high=high).delete()
+        low, high = _pair(a, b)
+        deleted, _ = self.filter(user_low_id=low, user_high_id=high).delete()
         return bool(deleted)
 
 
@@ -59,13 +78,26 @@ class Friendship(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user_low", "user_high"], name="friends_friendship_unique_pair"),
-            models.CheckConstraint(condition=Q(user_low__lt=F("user_high")), name="friends_friendship_ordered_pair"),
+            models.UniqueConstraint(
+                fields=["user_low", "user_high"],
+                name="friends_friendship_unique_pair",
+                violation_error_message="These two people are already friends.",
+            ),
+            models.CheckConstraint(
+                condition=Q(user_low__lt=F("user_high")),
+                name="friends_friendship_ordered_pair",
+                violation_error_message="Nobody can be friends with themselves.",
+            ),
         ]
         indexes = [models.Index(fields=["user_high", "user_low"], name="friendship_high_low_idx")]
 
     def __str__(self):
         return f"{self.user_low} & {self.user_high}"
+
+    def clean(self):
+        """Put a pair entered in either order (say, in the admin) into its one spelling."""
+        if self.user_low_id and self.user_high_id and self.user_low_id > self.user_high_id:
+            self.user_low_id, self.user_high_id = self.user_high_id, self.user_low_id
 
 
 class FriendRequestQuerySet(models.QuerySet):
@@ -78,6 +110,14 @@ class FriendRequestQuerySet(models.QuerySet):
     def outgoing(self, user):
         return self.filter(from_user=user)
 
+    def between(self, a, b):
+        """Requests either of the two sent the other."""
+        return self.filter(Q(from_user=a, to_user=b) | Q(from_user=b, to_user=a))
+
+    def with_people(self):
+        """Load both people along with each request, for pages that list requests."""
+        return self.select_related("from_user", "to_user")
+
 
 class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
     def send(self, from_user, to_user, reason=""):
@@ -85,39 +125,58 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
         Ask to_user to be friends. Returns the request.
 
         If to_user already asked from_user, that request is accepted instead of making a
-        second one (and returned). Raises FriendError for yourself, an inactive user,
-        existing friends, a pending duplicate or an over-long reason.
+        second one, and returned. Raises FriendError for yourself, an inactive user,
+        existing friends, a request already pending or an over-long reason.
         """
         reason = (reason or "").strip()
         if len(reason) > FriendRequest.REASON_MAX_LENGTH:
-            raise FriendError(f"The reason can be at most {FriendRequest.REASON_MAX_LENGTH} characters.")
+            raise FriendError(
+                f"The reason can be at most {FriendRequest.REASON_MAX_LENGTH} characters.", code="reason_too_long"
+            )
         if from_user.pk == to_user.pk:
-            raise FriendError("You cannot send a friend request to yourself.")
+            raise FriendError("You cannot send a friend request to yourself.", code="self")
         if not to_user.is_active:
-            raise FriendError("There is no user with that username.")
+            raise FriendError("There is no user with that username.", code="no_such_user")
         with transaction.atomic():
             if Friendship.objects.are_friends(from_user, to_user):
-                raise FriendError(f"You are already friends with {to_user.nickname}.")
-            opposite = (
-                self.pending().select_for_update().filter(from_user=to_user, to_user=from_user).first()
-            )
-            if opposite is not None:
-                opposite.accept()
-                return opposite
-            try:
-                with transaction.atomic():
-                    return self.create(from_user=from_user, to_user=to_user, reason=reason)
-            except IntegrityError:
-                raise FriendError(f"You already have a pending request to {to_user.nickname}.") from None
+                raise FriendError(f"You are already friends with {to_user.nickname}.", code="already_friends")
+            pending = self.pending().between(from_user, to_user).select_for_update().first()
+            if pending is None:
+                try:
+                    with transaction.atomic():
+                        return self.create(from_user=from_user, to_user=to_user, reason=reason)
+                except IntegrityError:
+                    # A send between the same two people committed first (the database
+                    # allows one pending request per pair): carry on with that one.
+                    pending = self.pending().between(from_user, to_user).get()
+            if pending.from_user_id == from_user.pk:
+                raise FriendError(
+                    f"You already have a pending request to {to_user.nickname}.", code="already_pending"
+                )
+            pending.accept(by=from_user)
+            return pending
+
+    def send_to_username(self, from_user, username, reason=""):
+        """
+        send() to the active user with exactly this username (usernames are unique in any
+        case, so the case does not matter); "no such user" otherwise, also for inactive ones.
+        """
+        User = get_user_model()
+        try:
+            to_user = User.objects.get(username__iexact=username.strip(), is_active=True)
+        except User.DoesNotExist:
+            raise FriendError(f"There is no user with the username “{username}”.", code="no_such_user") from None
+        return self.send(from_user, to_user, reason)
 
 
 class FriendRequest(models.Model):
     """
     One person's request to be friends with another, with a reason.
 
-    Invariant: at most one pending request per ordered pair (a partial unique constraint).
-    A request leaves "pending" once, by accept (the recipient), reject (the recipient) or
-    cancel (the sender).
+    Invariants: between two people at most one request is pending, whichever way it goes (a
+    partial unique constraint on the unordered pair; sending to someone who already asked
+    you accepts theirs). A request leaves "pending" once, by accept (the recipient), reject
+    (the recipient) or cancel (the sender).
     """
 
     REASON_MAX_LENGTH = 100
@@ -145,11 +204,17 @@ class FriendRequest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["from_user", "to_user"],
+                Least("from_user", "to_user"),
+                Greatest("from_user", "to_user"),
                 condition=Q(status="pending"),
                 name="friends_request_one_pending_per_pair",
+                violation_error_message="These two people already have a pending friend request.",
             ),
-            models.CheckConstraint(condition=~Q(from_user=F("to_user")), name="friends_request_not_self"),
+            models.CheckConstraint(
+                condition=~Q(from_user=F("to_user")),
+                name="friends_request_not_self",
+                violation_error_message="Nobody can send a friend request to themselves.",
+            ),
         ]
         indexes = [
             models.Index(fields=["to_user", "status"], name="friendreq_to_status_idx"),
@@ -159,25 +224,39 @@ class FriendRequest(models.Model):
     def __str__(self):
         return f"{self.from_user} → {self.to_user} ({self.status})"
 
-    def _finish(self, status, by, allowed_user, who):
-        if by is not None and by.pk != allowed_user.pk:
-            raise FriendError(f"Only {who} of this request can do that.")
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    def accept(self, by=None):
+        """The recipient says yes: the request is accepted and both become friends, in one transaction."""
+        self._close(self.Status.ACCEPTED, by=by, allowed=self.to_user_id, role="recipient")
+
+    def reject(self, by=None):
+        """The recipient says no; the sender sees the request as rejected."""
+        self._close(self.Status.REJECTED, by=by, allowed=self.to_user_id, role="recipient")
+
+    def cancel(self, by=None):
+        """The sender takes the request back."""
+        self._close(self.Status.CANCELLED, by=by, allowed=self.from_user_id, role="sender")
+
+    def _close(self, status, *, by, allowed, role):
+        """
+        Move a pending request to its final status, once. `by` is the person acting (None
+        for the system); it must be the recipient or the sender, as `role` says.
+        """
+        if by is not None and by.pk != allowed:
+            raise FriendError(f"Only the {role} of this request can do that.", code="not_allowed")
         with transaction.atomic():
             current = FriendRequest.objects.select_for_update().get(pk=self.pk)
-            if current.status != self.Status.PENDING:
-                raise FriendError(f"This request was already {current.get_status_display().lower()}.")
+            # Whatever happens next, this instance shows the request as it is stored.
+            self.status, self.updated_at = current.status, current.updated_at
+            if not current.is_pending:
+                raise FriendError(
+                    f"This request was already {current.get_status_display().lower()}.", code="not_pending"
+                )
             current.status = status
             current.save(update_fields=["status", "updated_at"])
             if status == self.Status.ACCEPTED:
                 Friendship.objects.befriend(current.from_user, current.to_user)
         self.status, self.updated_at = current.status, current.updated_at
-
-    def accept(self, by=None):
-        """The recipient accepts: both become friends in the same transaction."""
-        self._finish(self.Status.ACCEPTED, by, self.to_user, "the recipient")
-
-    def reject(self, by=None):
-        self._finish(self.Status.REJECTED, by, self.to_user, "the recipient")
-
-    def cancel(self, by=None):
-        self._finish(self.Status.CANCELLED, by, self.from_user, "the sender")
