@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Substr
+from django.urls import reverse
 from django.utils.text import get_text_list
 
 from friends.models import Friendship
@@ -233,6 +234,9 @@ class Room(models.Model):
 
     def __str__(self):
         return self.name if self.is_group else f"direct {self.direct_key}"
+
+    def get_absolute_url(self):
+        return reverse("rooms:room", args=[self.pk])
 
     @property
     def is_direct(self):
