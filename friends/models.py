@@ -258,5 +258,6 @@ class FriendRequest(models.Model):
             current.status = status
             current.save(update_fields=["status", "updated_at"])
             if status == self.Status.ACCEPTED:
-                Friendship.objects.befriend(current.from_user, current.to_user)
+                # The people on a request never change: use the ones this instance may have loaded.
+                Friendship.objects.befriend(self.from_user, self.to_user)
         self.status, self.updated_at = current.status, current.updated_at

@@ -1,9 +1,146 @@
+"""
+The friend pages: the friend list (search, the add-friend form, Remove) and the
+notifications page (requests for you, and the ones you sent).
+
+Each view checks its input, calls one model method and renders. HTMX requests get the named
+fragment they swap in; a plain form post gets a redirect with a message, or the whole page
+with status 422 when something was wrong. Every request or friend is looked up among the
+logged-in user's own, so a forged POST about anyone else's is a 404.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+
+from chatsite.htmx import page_or_partial
+
+from .forms import FriendRequestForm
+from .models import FriendError, FriendRequest, Friendship
+
+PAGE_SIZE = 50
+
+# Sent to the browser whenever the friend list changed; the list reloads itself on hearing it.
+FRIENDS_CHANGED = "friends-changed"
 
 
+def _page(items, number):
+    """One page of a long list (the first, when `number` is missing or wrong)."""
+    return Paginator(items, PAGE_SIZE).get_page(number)
+
+
+# --- The friend list --------------------------------------------------------------------------
+
+
+def _friend_list_context(request, form=None):
+    search = request.GET.get("q", "").strip()
+    return {
+        "search": search,
+        "friends": _page(Friendship.objects.friend_list(request.user, search), request.GET.get("page")),
+        "form": form or FriendRequestForm(),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
 def friend_list(request):
-    return HttpResponse("friends: coming")
+    context = _friend_list_context(request)
+    # HTMX asks for the rows (a search, or a reload after a change), or from "Show more"
+    # for the next page of them.
+    partial = "friend-page" if context["friends"].number > 1 else "friend-rows"
+    return page_or_partial(request, "friends/list.html", context, partial)
 
 
+@require_POST
+def send_request(request):
+    form = FriendRequestForm(request.POST)
+    friend_request = form.send(request.user)
+    if friend_request is None:
+        return page_or_partial(request, "friends/list.html", _friend_list_context(request, form), "add-friend", 422)
+
+    became_friends = not friend_request.is_pending  # they had asked first; theirs is accepted
+    if became_friends:
+        note = f"{friend_request.from_user.nickname} had already asked you, so you are friends now."
+    else:
+        note = f"Friend request sent to {friend_request.to_user.nickname}."
+    if not request.htmx:
+        messages.success(request, note)
+        return redirect("friends:list")
+    response = render(request, "friends/list.html#add-friend-sent", {"form": FriendRequestForm(), "sent": note})
+    return trigger_client_event(response, FRIENDS_CHANGED) if became_friends else response
+
+
+@require_POST
+def remove_friend(request, user_id):
+    friend = get_object_or_404(Friendship.objects.friends_of(request.user), pk=user_id)
+    Friendship.objects.unfriend(request.user, friend)
+    if not request.htmx:
+        messages.success(request, f"{friend.nickname} is no longer your friend.")
+        return redirect("friends:list")
+    return trigger_client_event(HttpResponse(status=204), FRIENDS_CHANGED)
+
+
+# --- The notifications page -------------------------------------------------------------------
+
+
+def _requests_context(request):
+    incoming = FriendRequest.objects.pending().incoming(request.user).with_people()
+    outgoing = FriendRequest.objects.outgoing(request.user).with_people()
+    return {
+        "incoming": _page(incoming, request.GET.get("incoming")),
+        "outgoing": _page(outgoing, request.GET.get("outgoing")),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
 def requests_page(request):
-    return HttpResponse("requests: coming")
+    context = _requests_context(request)
+    # HTMX asks only from "Show more", for the next page of one of the two lists.
+    partial = "outgoing-page" if "outgoing" in request.GET else "incoming-page"
+    return page_or_partial(request, "friends/requests.html", context, partial)
+
+
+@require_POST
+def accept_request(request, pk):
+    friend_request = get_object_or_404(FriendRequest.objects.incoming(request.user).with_people(), pk=pk)
+    done = f"You and {friend_request.from_user.nickname} are friends now."
+    return _answer(request, friend_request, friend_request.accept, done)
+
+
+@require_POST
+def reject_request(request, pk):
+    friend_request = get_object_or_404(FriendRequest.objects.incoming(request.user).with_people(), pk=pk)
+    done = f"You declined {friend_request.from_user.nickname}’s friend request."
+    return _answer(request, friend_request, friend_request.reject, done)
+
+
+@require_POST
+def cancel_request(request, pk):
+    friend_request = get_object_or_404(FriendRequest.objects.outgoing(request.user).with_people(), pk=pk)
+    done = f"Your friend request to {friend_request.to_user.nickname} is cancelled."
+    return _answer(request, friend_request, friend_request.cancel, done)
+
+
+def _answer(request, friend_request, action, done):
+    """
+    Run `action` (accept, reject or cancel) as the logged-in user. HTMX gets the request's
+    row in its new state, with the navigation badge out of band; a plain form gets a
+    redirect with `done` as the message. A request that is no longer pending answers 422,
+    saying what became of it.
+    """
+    try:
+        action(by=request.user)
+    except FriendError as error:
+        if request.htmx:
+            context = {"friend_request": friend_request, "error": error.message}
+            return render(request, "friends/requests.html#answered", context, status=422)
+        messages.error(request, error.message)
+        return render(request, "friends/requests.html", _requests_context(request), status=422)
+    if request.htmx:
+        return render(request, "friends/requests.html#answered", {"friend_request": friend_request})
+    messages.success(request, done)
+    return redirect("friends:requests")

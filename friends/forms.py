@@ -1,0 +1,32 @@
+from django import forms
+
+from .models import FriendError, FriendRequest
+
+
+class FriendRequestForm(forms.Form):
+    """The add-friend form: an exact username and an optional reason."""
+
+    username = forms.CharField(
+        max_length=150,
+        help_text="Their exact username, the one after the @.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    reason = forms.CharField(
+        max_length=FriendRequest.REASON_MAX_LENGTH,
+        required=False,
+        help_text=f"Optional; they see it with your request. At most {FriendRequest.REASON_MAX_LENGTH} characters.",
+    )
+
+    def send(self, from_user):
+        """Send the request; returns it, or None with the errors on the form."""
+        if not self.is_valid():
+            return None
+        try:
+            return FriendRequest.objects.send_to_username(
+                from_user, self.cleaned_data["username"], reason=self.cleaned_data["reason"]
+            )
+        except FriendError as error:
+            # Every rule send() enforces is about the person asked (the form has already
+            # checked the reason's length).
+            self.add_error("username", error)
+            return None
