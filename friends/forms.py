@@ -8,7 +8,7 @@ class FriendRequestForm(forms.Form):
 
     username = forms.CharField(
         max_length=150,
-        help_text="Their exact username, the one after the @.",
+        help_text="Exactly as shown after the @.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
     )
     reason = forms.CharField(

@@ -53,12 +53,13 @@ def test_friend_list_shows_each_friend_with_avatar_nickname_and_username(client,
     assertNotContains(response, "@carol")
 
 
-def test_friend_list_has_a_remove_action_with_a_confirmation_on_each_row(client, alice, bob):
+def test_each_row_has_the_chat_button_and_remove_with_a_confirmation(client, alice, bob):
     FriendshipFactory(user=alice, friend=bob)
     client.force_login(alice)
 
     response = client.get(reverse("friends:list"))
 
+    assertContains(response, f'action="/rooms/direct/{bob.pk}/"')
     assertContains(response, f'hx-post="{reverse("friends:remove", args=[bob.pk])}"')
     assertContains(response, 'hx-confirm="Remove Bob from your friends?')
 
