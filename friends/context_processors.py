@@ -11,4 +11,4 @@ def notifications(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"pending_requests_count": SimpleLazyObject(lambda: FriendRequest.objects.pending().incoming(user).count())}
+    return {"pending_requests_count": SimpleLazyObject(lambda: FriendRequest.objects.waiting_for(user).count())}

@@ -39,10 +39,11 @@ class FriendshipManager(models.Manager):
 
     def friend_list(self, user, search=""):
         """
-        The user's friends as the friend list shows them: ordered by nickname, and, given
-        a search, only those whose nickname or username contains it (in any case).
+        The user's friends as the friend list shows them: people who can still log in,
+        ordered by nickname, and, given a search, only those whose nickname or username
+        contains it (in any case).
         """
-        friends = self.friends_of(user)
+        friends = self.friends_of(user).filter(is_active=True)
         if search:
             friends = friends.filter(Q(nickname__icontains=search) | Q(username__icontains=search))
         return friends.order_by(Lower("nickname"), Lower("username"), "pk")
@@ -109,6 +110,13 @@ class FriendRequestQuerySet(models.QuerySet):
 
     def outgoing(self, user):
         return self.filter(from_user=user)
+
+    def waiting_for(self, user):
+        """
+        Pending requests to the user from people who can still log in: what the
+        notifications page lists and the navigation badge counts.
+        """
+        return self.pending().incoming(user).filter(from_user__is_active=True)
 
     def between(self, a, b):
         """Requests either of the two sent the other."""

@@ -87,7 +87,7 @@ def remove_friend(request, user_id):
 
 
 def _requests_context(request):
-    incoming = FriendRequest.objects.pending().incoming(request.user).with_people()
+    incoming = FriendRequest.objects.waiting_for(request.user).with_people()
     outgoing = FriendRequest.objects.outgoing(request.user).with_people()
     return {
         "incoming": _page(incoming, request.GET.get("incoming")),

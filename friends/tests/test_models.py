@@ -74,6 +74,14 @@ def test_friend_list_is_ordered_by_nickname_and_searches_nickname_and_username(a
     assert list(Friendship.objects.friend_list(alice, "nobody")) == []
 
 
+def test_friend_list_leaves_out_deactivated_people(alice, bob):
+    banned = UserFactory(username="banned", is_active=False)
+    FriendshipFactory(user=alice, friend=bob)
+    FriendshipFactory(user=alice, friend=banned)
+
+    assert list(Friendship.objects.friend_list(alice)) == [bob]
+
+
 @pytest.mark.parametrize(
     "low, high",
     [("alice", "bob"), ("bob", "alice"), ("alice", "alice")],
@@ -311,6 +319,15 @@ def test_friends_can_part_and_ask_again(alice, bob):
     again = FriendRequest.objects.send(bob, alice)
 
     assert again.is_pending
+
+
+def test_waiting_for_is_pending_requests_to_the_user_from_active_people(alice, bob, carol):
+    waiting = FriendRequestFactory(from_user=bob, to_user=alice)
+    FriendRequestFactory(from_user=carol, to_user=alice, status=Status.REJECTED)
+    FriendRequestFactory(from_user=UserFactory(is_active=False), to_user=alice)
+    FriendRequestFactory(from_user=alice, to_user=carol)
+
+    assert list(FriendRequest.objects.waiting_for(alice)) == [waiting]
 
 
 # --- Database constraints on requests ---------------------------------------------------------

@@ -463,3 +463,14 @@ def test_every_page_shows_the_number_of_pending_incoming_requests(client, alice,
 
     assert badge(client.get(reverse("friends:list"))) == 2
     assert badge(client.get(reverse("friends:requests"))) == 2
+
+
+def test_a_deactivated_persons_requests_neither_show_nor_count(client, alice, bob):
+    FriendRequestFactory(from_user=bob, to_user=alice)
+    FriendRequestFactory(from_user=UserFactory(username="spammer", is_active=False), to_user=alice)
+    client.force_login(alice)
+
+    response = client.get(reverse("friends:requests"))
+
+    assertNotContains(response, "@spammer")
+    assert badge(response) == 1
