@@ -1,17 +1,240 @@
-"""The chat WebSocket: one per browser tab, authenticated by the Django session."""
+"""
+The chat WebSocket: one per browser tab at /ws/chat/, authenticated by the Django session.
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+Client frames are JSON objects with a `type` (see design.md): `send`, `resume`, `typing`.
+Server frames are HTML fragments for htmx's ws extension (out-of-band swaps). Rules live on
+the models (`Message.objects.post` and friends); this consumer checks the frame, calls them
+off the event loop, and answers with a fragment. Errors answer with an error fragment and the
+socket stays open, except an oversized frame (closed with 1009).
+"""
 
-# Close code for a socket without a logged-in user (like HTTP 401).
+import json
+import logging
+
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.cache import cache
+from django.db import DatabaseError
+
+from . import frames
+from .live import abroadcast, get_hub, presence, release_hub, room_group, user_group
+from .models import Message, Room, RoomError, RoomNotFound
+
+log = logging.getLogger(__name__)
+
+# Close codes: no logged-in user (like HTTP 401); the account was deactivated (like 403).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_DEACTIVATED = 4403
+CLOSE_TOO_BIG = 1009
+
+MAX_FRAME_BYTES = 64 * 1024
+RESUME_LIMIT = 200
+TYPING_EVERY_SECONDS = 2
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class FrameError(Exception):
+    """A client frame we cannot act on; the message is shown to the person."""
+
+
+def _room_id(frame):
+    value = frame.get("room")
+    try:
+        room_id = int(value)
+    except (TypeError, ValueError):
+        raise FrameError("Choose a room first.") from None
+    if room_id <= 0:
+        raise FrameError("This room does not exist.")
+    return room_id
+
+
+# --- Database work, off the event loop ------------------------------------------------------
+
+
+@database_sync_to_async
+def _room_ids_of(user):
+    return set(Room.objects.with_member(user).values_list("pk", flat=True))
+
+
+@database_sync_to_async
+def _friend_ids_of(user):
+    from friends.models import Friendship
+
+    return list(Friendship.objects.friends_of(user).values_list("pk", flat=True))
+
+
+def _member_room(user, room_id):
+    try:
+        return Room.objects.with_member(user).get(pk=room_id)
+    except Room.DoesNotExist:
+        raise RoomNotFound() from None
+
+
+@database_sync_to_async
+def _post(user, room_id, body, client_id):
+    """
+    Store the message; the model broadcasts it after commit. Returns the fragment the sender
+    must get directly: none when the broadcast reached the room (the sender is in it), the
+    stored message for a repeated client id, or it with a notice when the layer is down.
+    """
+    message = Message.objects.post(_member_room(user, room_id), user, body, client_id=client_id)
+    if not message.just_stored:
+        return frames.message(message)
+    if message.broadcast_failed:
+        return frames.message(message) + frames.notice(
+            "Live delivery is degraded: your message is stored, and others will see it when they catch up."
+        )
+    return ""
+
+
+@database_sync_to_async
+def _messages_after(user, room_id, after):
+    room = _member_room(user, room_id)
+    messages = list(room.messages.after(after)[: RESUME_LIMIT + 1])
+    if len(messages) > RESUME_LIMIT:
+        return None
+    if messages:
+        room.mark_read(user, messages[-1].pk)
+    return frames.messages(messages)
+
+
+@database_sync_to_async
+def _joined_room(user, room_id, since):
+    """The new room's list item, and its messages from when the user joined."""
+    room = Room.objects.for_user(user).filter(pk=room_id).first()
+    if room is None:  # left again before this tab heard of it
+        return ""
+    return frames.room_added(room) + frames.messages(room.messages.after(since)[:RESUME_LIMIT])
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    user_id = None
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
-            # Accept first so the browser sees our close code rather than a bare 403.
+            # Accepted first, so the browser sees why rather than a bare refusal.
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        self.user, self.user_id = user, user.pk
+        self.room_ids = await _room_ids_of(user)
+        self.hub = await get_hub()
+        self.groups_joined = {user_group(user.pk), *(room_group(pk) for pk in self.room_ids)}
+        for group in self.groups_joined:
+            await self.hub.join(self, group)
+        if await presence.connected(user.pk):
+            await self._announce_presence(online=True)
+        # Accepted once every group is joined: nothing sent to the rooms from here is missed.
         await self.accept()
+
+    async def disconnect(self, code):
+        hub = getattr(self, "hub", None)
+        if hub is None:
+            return
+        await hub.leave_all(self, self.groups_joined)
+        await release_hub(hub)
+        if await presence.disconnected(self.user_id):
+            await self._announce_presence(online=False)
+
+    async def _announce_presence(self, online):
+        html = frames.presence(self.user_id, online)
+        for friend_id in await _friend_ids_of(self.user):
+            await abroadcast(user_group(friend_id), html)
+
+    # --- Frames from the client -------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        await aclose_old_connections()
+        try:
+            if text_data is None:
+                raise FrameError("Frames must be JSON text.")
+            try:
+                frame = json.loads(text_data)
+            except ValueError:
+                raise FrameError("That frame is not valid JSON.") from None
+            if not isinstance(frame, dict):
+                raise FrameError("A frame must be a JSON object with a type.")
+            handler = {"send": self.on_send, "resume": self.on_resume, "typing": self.on_typing}.get(frame.get("type"))
+            if handler is None:
+                raise FrameError(f"Unknown frame type: {str(frame.get('type'))[:40]!r}.")
+            await handler(frame)
+        except FrameError as error:
+            await self.send(text_data=frames.error(str(error), room_id=frame_room(text_data)))
+        except RoomError as error:
+            await self.send(text_data=frames.error(error.message, room_id=frame_room(text_data)))
+
+    async def on_send(self, frame):
+        room_id = _room_id(frame)
+        body = frame.get("body")
+        if not isinstance(body, str):
+            raise FrameError("Write a message first.")
+        try:
+            html = await _post(self.user, room_id, body, frame.get("client_id"))
+        except DatabaseError:
+            log.exception("chat: storing a message failed")
+            raise FrameError("Your message could not be stored; nothing was sent. Try again.") from None
+        if html:
+            await self.send(text_data=html)
+
+    async def on_resume(self, frame):
+        room_id = _room_id(frame)
+        try:
+            after = max(0, int(frame.get("after") or 0))
+        except (TypeError, ValueError):
+            raise FrameError("`after` must be a message id.") from None
+        html = await _messages_after(self.user, room_id, after)
+        if html is None:  # too far behind to replay: the page reloads the room instead
+            html = frames.reload_room(room_id)
+        if html:
+            await self.send(text_data=html)
+
+    async def on_typing(self, frame):
+        room_id = _room_id(frame)
+        if room_id not in self.room_ids:
+            raise FrameError("This room does not exist.")
+        if await cache.aadd(f"typing:{room_id}:{self.user_id}", 1, TYPING_EVERY_SECONDS):
+            await abroadcast(room_group(room_id), frames.typing(room_id, self.user), exclude_user=self.user_id)
+
+    # --- Frames from the hub ----------------------------------------------------------------
+
+    async def hub_message(self, message):
+        event = message.get("event")
+        if event:
+            await self.on_event(event)
+        if message.get("html"):
+            await self.send(text_data=message["html"])
+
+    async def on_event(self, event):
+        kind = event.get("kind")
+        if kind == "room.joined":
+            room_id = event["room"]
+            if room_id not in self.room_ids:
+                self.room_ids.add(room_id)
+                self.groups_joined.add(room_group(room_id))
+                await self.hub.join(self, room_group(room_id))
+                html = await _joined_room(self.user, room_id, event.get("since", 0))
+                if html:
+                    await self.send(text_data=html)
+        elif kind == "room.left":
+            room_id = event["room"]
+            self.room_ids.discard(room_id)
+            self.groups_joined.discard(room_group(room_id))
+            await self.hub.leave(self, room_group(room_id))
+        elif kind == "user.deactivated":
+            await self.close(code=CLOSE_DEACTIVATED)
+
+    async def resync(self):
+        """After a layer outage: the page asks for whatever it missed."""
+        await self.send(text_data=frames.resync())
+
+
+def frame_room(text_data):
+    """The room a bad frame was about, when it says, so the error shows in that room."""
+    try:
+        return int(json.loads(text_data).get("room"))
+    except Exception:
+        return None

@@ -22,6 +22,9 @@ from django.utils.text import get_text_list
 
 from friends.models import Friendship
 
+from . import frames, live
+from .limits import allow_send, rate_limit_message
+
 
 class RoomError(ValidationError):
     """A room rule was broken; `.message` is meant for the person who tried."""
@@ -163,6 +166,7 @@ class RoomManager(models.Manager.from_queryset(RoomQuerySet)):
                 [Membership(room=room, user=owner, role=Membership.Role.OWNER)]
                 + [Membership(room=room, user=user) for user in invited]
             )
+            room._announce_joined([owner, *invited])
             Message.objects.system(room, owner, f"{owner.display_name} created the group with {_names(invited)}.")
         return room
 
@@ -308,6 +312,7 @@ class Room(models.Model):
             if not added:
                 raise RoomError("Choose at least one friend who is not in the group yet.")
             Membership.objects.bulk_create([Membership(room=self, user=user) for user in added])
+            self._announce_joined(added)
             Message.objects.system(self, by, f"{by.display_name} added {_names(added)}.")
         return added
 
@@ -340,6 +345,27 @@ class Room(models.Model):
                     heir.save(update_fields=["role"])
                     text += f" {heir.user.display_name} is now the owner."
             Message.objects.system(self, user, text)
+            self._announce_left(user)
+
+
+    # --- Live membership: the sockets of people who join or leave follow the room at once.
+
+    def _announce_joined(self, users):
+        """
+        After commit, each user's open tabs join the room's live group, list the room and get
+        its messages from this point on (`since`: the newest id before they joined), including
+        any broadcast before their tabs were in the group.
+        """
+        since = self.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+        event = {"kind": "room.joined", "room": self.pk, "since": since}
+        transaction.on_commit(
+            lambda: [live.broadcast(live.user_group(user.pk), event=event) for user in users], robust=True
+        )
+
+    def _announce_left(self, user):
+        """After commit, the user's open tabs stop receiving the room."""
+        event = {"kind": "room.left", "room": self.pk}
+        transaction.on_commit(lambda: live.broadcast(live.user_group(user.pk), event=event), robust=True)
 
 
 class Membership(models.Model):
@@ -416,16 +442,26 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
         The body is trimmed and must be 1 to 4,000 characters. Only members post, and in a
         direct room only while the two are friends. A client id makes the post idempotent: the
         same (sender, client id) returns the message already stored (a database constraint
-        settles concurrent repeats). Raises MessageError, or RoomNotFound for a non-member.
+        settles concurrent repeats). Over the send rate limit nothing is stored. Raises
+        MessageError, or RoomNotFound for a non-member.
+
+        A new message has `just_stored` set and is broadcast to the room after the transaction
+        commits (nobody sees a message that was rolled back); `broadcast_failed` then says
+        whether the channel layer could not be reached.
         """
         body = clean_text(body, what="message", max_length=Message.BODY_MAX_LENGTH)
         client_id = _clean_client_id(client_id)
         if client_id is not None and (stored := self._posted(room, sender, client_id)):
             return stored
         room.require_can_post(sender)
+        if not allow_send(sender.pk):
+            raise MessageError(rate_limit_message(), code="rate_limited")
         try:
             with transaction.atomic():
-                return self.create(room=room, sender=sender, body=body, client_id=client_id)
+                message = self.create(room=room, sender=sender, body=body, client_id=client_id)
+                message.just_stored = True
+                transaction.on_commit(message.broadcast, robust=True)
+                return message
         except IntegrityError:
             stored = self._posted(room, sender, client_id) if client_id is not None else None
             if stored is None:
@@ -439,8 +475,10 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
         return stored
 
     def system(self, room, actor, text):
-        """A system message recording what actor did (joins, leaves, renames)."""
-        return self.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=text)
+        """A system message recording what actor did (joins, leaves, renames), sent live after commit."""
+        message = self.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=text)
+        transaction.on_commit(message.broadcast, robust=True)
+        return message
 
 
 def _clean_client_id(client_id):
@@ -494,8 +532,16 @@ class Message(models.Model):
         ]
         indexes = [models.Index(fields=["room", "-id"], name="message_room_latest_idx")]
 
+    # Set by `Message.objects.post` on a message it has just stored, and by `broadcast`.
+    just_stored = False
+    broadcast_failed = False
+
     def __str__(self):
         return f"#{self.pk} in {self.room_id}: {self.body[:40]}"
+
+    def broadcast(self):
+        """Send this message to every open tab of the room's members, rendered once for all."""
+        self.broadcast_failed = not live.broadcast(live.room_group(self.room_id), frames.message(self))
 
     @property
     def is_system(self):

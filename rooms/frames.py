@@ -1,0 +1,58 @@
+"""
+The HTML fragments the chat socket sends: out-of-band swaps for htmx's ws extension.
+
+Every top-level element of a frame carries `hx-swap-oob`, so the extension knows where it
+goes. A message is rendered once, with the same markup for every reader (own messages are
+styled by a per-reader CSS rule on the page), and the same bytes go to every socket.
+"""
+
+from django.template.loader import render_to_string
+
+TEMPLATE = "rooms/frames.html"
+
+
+def _render(partial, **context):
+    return render_to_string(f"{TEMPLATE}#{partial}", context)
+
+
+def message(message):
+    """A new message: appended to its room's open pane, and its room-list item refreshed."""
+    return _render("message", message=message)
+
+
+def messages(messages):
+    """Several messages of one room, in order (a resume)."""
+    return "".join(message(m) for m in messages)
+
+
+def room_added(room):
+    """A room the reader just joined, for the top of their room list (room from for_user)."""
+    return _render("room-added", r=room)
+
+
+def error(text, room_id=None):
+    return _render("error", text=text, room_id=room_id)
+
+
+def notice(text):
+    return _render("notice", text=text)
+
+
+def typing(room_id, user):
+    return _render("typing", room_id=room_id, user=user)
+
+
+def presence(user_id, online):
+    return _render("presence", user_id=user_id, online=online)
+
+
+def resync():
+    return _render("resync")
+
+
+def reload_room(room_id):
+    return _render("reload-room", room_id=room_id)
+
+
+def requests_badge(count):
+    return _render("requests-badge", pending_requests_count=count)

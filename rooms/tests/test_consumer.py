@@ -1,0 +1,395 @@
+"""The chat socket, driven through the full ASGI stack with real session cookies."""
+
+import asyncio
+import json
+import re
+import uuid
+from html.parser import HTMLParser
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+
+from chatsite.asgi import application
+from friends.models import Friendship
+from rooms.consumers import CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
+from rooms.models import Message, Room
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUIET = 0.3  # seconds of silence that count as "nothing arrived"
+
+
+@sync_to_async
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+async def connect(user):
+    headers = [(b"origin", b"http://127.0.0.1")]
+    if user is not None:
+        headers.append((b"cookie", f"sessionid={await session_cookie(user)}".encode()))
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+async def send(socket, **frame):
+    await socket.send_to(text_data=json.dumps(frame))
+
+
+async def frame_with(socket, text, timeout=3):
+    """The next frame containing text (frames without it are skipped)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        frame = await socket.receive_from(timeout=max(0.01, deadline - loop.time()))
+        if text in frame:
+            return frame
+
+
+async def frames_until_quiet(socket):
+    """Every frame that arrives until the socket has been quiet for a moment."""
+    frames = []
+    while not await socket.receive_nothing(timeout=QUIET):
+        frames.append(await socket.receive_from())
+    return frames
+
+
+def message_ids(frames):
+    return [int(i) for frame in frames for i in re.findall(r'id="message-(\d+)"', frame)]
+
+
+@pytest.fixture
+async def layer():
+    layer = get_channel_layer()
+    yield layer
+    await layer.flush()
+
+
+@pytest.fixture
+def direct_room(alice, bob):
+    Friendship.objects.befriend(alice, bob)
+    room, _ = Room.objects.get_or_create_direct(alice, bob)
+    return room
+
+
+@pytest.fixture
+def group(alice, bob, carol):
+    Friendship.objects.befriend(alice, bob)
+    Friendship.objects.befriend(alice, carol)
+    return Room.objects.create_group(alice, "Climbing", [bob])
+
+
+# --- Connecting -----------------------------------------------------------------------------
+
+
+async def test_anonymous_socket_is_closed_with_4401(layer):
+    socket = await connect(None)
+    closed = await socket.receive_output()
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_UNAUTHENTICATED)
+    await socket.disconnect()
+
+
+async def test_a_deactivated_users_session_is_closed_with_4401(layer, alice):
+    cookie = await session_cookie(alice)
+    alice.is_active = False
+    await sync_to_async(alice.save)()
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())])
+    await socket.connect()
+    closed = await socket.receive_output()
+    assert closed["code"] == CLOSE_UNAUTHENTICATED
+    await socket.disconnect()
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+async def test_a_sent_message_is_stored_then_reaches_both_members(layer, alice, bob, direct_room):
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+    await send(alice_socket, type="send", room=direct_room.pk, body="  Hello Bob  ", client_id=str(uuid.uuid4()))
+
+    to_bob = await frame_with(bob_socket, "Hello Bob")
+    to_alice = await frame_with(alice_socket, "Hello Bob")
+    stored = await sync_to_async(Message.objects.get)(room=direct_room, kind="text")
+    assert stored.body == "Hello Bob"
+    assert f'id="message-{stored.pk}"' in to_bob and f'data-message-id="{stored.pk}"' in to_bob
+    assert to_alice == to_bob  # rendered once, the same bytes for every reader
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_the_same_client_id_twice_stores_one_message_and_broadcasts_once(layer, alice, bob, direct_room):
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+    client_id = str(uuid.uuid4())
+    await send(alice_socket, type="send", room=direct_room.pk, body="once", client_id=client_id)
+    await frame_with(bob_socket, "once")
+    await frame_with(alice_socket, "once")
+
+    await send(alice_socket, type="send", room=direct_room.pk, body="once", client_id=client_id)
+    again = await frame_with(alice_socket, "once")  # the sender gets the stored message back
+
+    assert message_ids([again]) == [await sync_to_async(lambda: Message.objects.get(body="once").pk)()]
+    assert await frames_until_quiet(bob_socket) == []
+    assert await sync_to_async(Message.objects.filter(body="once").count)() == 1
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_a_room_you_are_not_in_gets_not_found_and_nothing_is_stored(layer, alice, bob, carol, direct_room):
+    carol_socket, bob_socket = await connect(carol), await connect(bob)
+    await send(carol_socket, type="send", room=direct_room.pk, body="let me in", client_id=str(uuid.uuid4()))
+
+    error = await frame_with(carol_socket, "send-error")
+    assert "This room does not exist." in error
+    assert await frames_until_quiet(bob_socket) == []
+    assert not await sync_to_async(Message.objects.filter(body="let me in").exists)()
+    await carol_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [("   ", "The message cannot be empty."), ("x" * 4001, "at most 4,000 characters"), (42, "Write a message first.")],
+)
+async def test_a_bad_body_is_refused_with_a_reason_and_the_socket_stays_open(layer, alice, direct_room, body, error):
+    socket = await connect(alice)
+    await send(socket, type="send", room=direct_room.pk, body=body)
+    assert error in await frame_with(socket, "send-error")
+
+    await send(socket, type="send", room=direct_room.pk, body="still here")
+    await frame_with(socket, "still here")
+    assert await sync_to_async(Message.objects.filter(kind="text").count)() == 1
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [("{not json", "not valid JSON"), ('["send"]', "JSON object with a type"), ('{"type": "dance"}', "Unknown frame type: &#x27;dance&#x27;"),
+     ('{"type": "send", "room": "abc", "body": "hi"}', "Choose a room first.")],
+)
+async def test_malformed_frames_get_an_error_fragment(layer, alice, raw, error):
+    socket = await connect(alice)
+    await socket.send_to(text_data=raw)
+    assert error in await frame_with(socket, "send-error")
+    await socket.disconnect()
+
+
+async def test_a_frame_over_64_kb_closes_the_socket_with_1009(layer, alice, direct_room):
+    socket = await connect(alice)
+    await send(socket, type="send", room=direct_room.pk, body="x" * (65 * 1024))
+    closed = await socket.receive_output()
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_TOO_BIG)
+    await socket.disconnect()
+
+
+async def test_over_the_rate_limit_nothing_is_stored(layer, alice, bob, direct_room, settings):
+    settings.CHAT_RATE_LIMIT, settings.CHAT_RATE_WINDOW = 3, 60
+    socket = await connect(alice)
+    for n in range(4):
+        await send(socket, type="send", room=direct_room.pk, body=f"burst {n}")
+    error = await frame_with(socket, "send-error")
+    assert "You are sending messages too fast: at most 3 every 60 seconds." in error
+    bodies = await sync_to_async(lambda: list(Message.objects.filter(kind="text").values_list("body", flat=True)))()
+    assert sorted(bodies) == ["burst 0", "burst 1", "burst 2"]
+    await socket.disconnect()
+
+
+async def test_a_message_rolled_back_is_never_broadcast(layer, alice, bob, direct_room):
+    bob_socket = await connect(bob)
+
+    @sync_to_async
+    def post_then_fail():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Message.objects.post(direct_room, alice, "never happened")
+            raise RuntimeError("the transaction fails after the store")
+
+    await post_then_fail()
+    assert await frames_until_quiet(bob_socket) == []
+    assert not await sync_to_async(Message.objects.filter(body="never happened").exists)()
+    await bob_socket.disconnect()
+
+
+async def test_the_http_fallback_broadcasts_too(layer, alice, bob, direct_room):
+    bob_socket = await connect(bob)
+
+    @sync_to_async
+    def post_over_http():
+        client = Client()
+        client.force_login(alice)
+        return client.post(f"/chat/{direct_room.pk}/messages/", {"body": "via http", "client_id": str(uuid.uuid4())})
+
+    response = await post_over_http()
+    assert response.status_code in (200, 302)
+    assert "via http" in await frame_with(bob_socket, "via http")
+    await bob_socket.disconnect()
+
+
+# --- Resume ---------------------------------------------------------------------------------
+
+
+async def test_resume_replays_everything_after_an_id_in_order(layer, alice, bob, direct_room):
+    @sync_to_async
+    def post_five():
+        return [Message.objects.post(direct_room, alice, f"m{n}").pk for n in range(5)]
+
+    ids = await post_five()
+    socket = await connect(bob)
+    await send(socket, type="resume", room=direct_room.pk, after=ids[1])
+    frame = await frame_with(socket, "m4")
+    assert message_ids([frame]) == ids[2:]
+    await socket.disconnect()
+
+
+async def test_resume_of_a_room_you_are_not_in_is_not_found(layer, carol, direct_room):
+    socket = await connect(carol)
+    await send(socket, type="resume", room=direct_room.pk, after=0)
+    assert "This room does not exist." in await frame_with(socket, "send-error")
+    await socket.disconnect()
+
+
+async def test_resume_too_far_behind_asks_the_page_to_reload_the_room(layer, alice, bob, direct_room, monkeypatch):
+    monkeypatch.setattr("rooms.consumers.RESUME_LIMIT", 3)
+
+    @sync_to_async
+    def post_four():
+        Message.objects.bulk_create([Message(room=direct_room, sender=alice, body=f"m{n}") for n in range(4)])
+
+    await post_four()
+    socket = await connect(bob)
+    await send(socket, type="resume", room=direct_room.pk, after=0)
+    frame = await frame_with(socket, "live-reload")
+    assert f'data-room-id="{direct_room.pk}"' in frame
+    assert message_ids([frame]) == []
+    await socket.disconnect()
+
+
+# --- Typing and presence --------------------------------------------------------------------
+
+
+async def test_typing_reaches_the_others_at_most_once_in_two_seconds(layer, alice, bob, direct_room):
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+    await frames_until_quiet(alice_socket)  # bob's "online" notice
+    await send(alice_socket, type="typing", room=direct_room.pk)
+    await send(alice_socket, type="typing", room=direct_room.pk)
+
+    frames = await frames_until_quiet(bob_socket)
+    typing = [f for f in frames if "is typing" in f]
+    assert len(typing) == 1 and "Alice is typing…" in typing[0]
+    assert not [f for f in await frames_until_quiet(alice_socket) if "is typing" in f]
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_friends_see_each_other_come_online_and_go_offline(layer, alice, bob, direct_room):
+    alice_socket = await connect(alice)
+    bob_socket = await connect(bob)
+    online = await frame_with(alice_socket, f"presence-{bob.pk}")
+    assert "online" in online and "Online" in online
+
+    second_tab = await connect(bob)
+    await bob_socket.disconnect()  # one tab left: still online
+    assert await frames_until_quiet(alice_socket) == []
+    await second_tab.disconnect()
+    offline = await frame_with(alice_socket, f"presence-{bob.pk}")
+    assert 'title="Offline"' in offline
+    await alice_socket.disconnect()
+
+
+# --- Live membership ------------------------------------------------------------------------
+
+
+async def test_someone_added_to_a_group_receives_its_messages_at_once(layer, alice, bob, carol, group):
+    carol_socket = await connect(carol)
+    await sync_to_async(group.add_members)(alice, [carol])
+    await frame_with(carol_socket, "added Carol")  # the system message reaches her
+
+    await sync_to_async(Message.objects.post)(group, bob, "welcome carol")
+    assert "welcome carol" in await frame_with(carol_socket, "welcome carol")
+    await carol_socket.disconnect()
+
+
+async def test_someone_who_leaves_stops_receiving_at_once(layer, alice, bob, group):
+    bob_socket = await connect(bob)
+    await sync_to_async(group.leave)(bob)
+    await frames_until_quiet(bob_socket)
+
+    await sync_to_async(Message.objects.post)(group, alice, "after bob left")
+    assert not [f for f in await frames_until_quiet(bob_socket) if "after bob left" in f]
+    await bob_socket.disconnect()
+
+
+# --- Safety ---------------------------------------------------------------------------------
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<svg/onload=alert(1)>",
+    '"><iframe src="javascript:alert(1)">',
+    "javascript:alert(1)",
+    '<a href="javascript:alert(1)">x</a>',
+    "https://example.com/?q=<b>x</b>&y=\"onmouseover=alert(1)",
+    "{{ 7*7 }} {% debug %}",
+    '</li><li hx-get="/accounts/logout/" hx-trigger="load">',
+]
+
+
+class FrameMarkup(HTMLParser):
+    """Every element of a frame, and the text of the message bodies."""
+
+    def __init__(self, frame):
+        super().__init__()
+        self.elements, self.body_text, self._in_body = [], [], 0
+        self.feed(frame)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.elements.append((tag, attrs))
+        if "body" in (attrs.get("class") or "").split():
+            self._in_body += 1
+
+    def handle_endtag(self, tag):
+        if tag == "p" and self._in_body:
+            self._in_body -= 1
+
+    def handle_data(self, data):
+        if self._in_body:
+            self.body_text.append(data)
+
+
+def assert_inert(frame):
+    for tag, attrs in FrameMarkup(frame).elements:
+        assert tag in {"div", "ul", "li", "p", "span", "time", "img", "br", "a"}, (tag, frame)
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (name, frame)
+            assert not name.startswith("hx-") or name == "hx-swap-oob", (name, frame)
+            assert not (value or "").strip().lower().startswith("javascript:"), (name, value)
+        if tag == "a":
+            assert attrs["rel"] == "noopener nofollow ugc" and attrs["href"].startswith(("http://", "https://"))
+
+
+async def test_xss_payloads_reach_the_others_as_inert_text(layer, alice, bob, direct_room, settings):
+    settings.CHAT_RATE_LIMIT = 100
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+    for n, payload in enumerate(XSS_PAYLOADS):
+        await send(alice_socket, type="send", room=direct_room.pk, body=f"{n}:{payload}")
+        frame = await frame_with(bob_socket, f'data-sender-id="{alice.pk}"')
+        assert_inert(frame)
+        assert "".join(FrameMarkup(frame).body_text) == f"{n}:{payload}"
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_links_become_clickable_with_a_safe_rel(layer, alice, bob, direct_room):
+    bob_socket = await connect(bob)
+    await sync_to_async(Message.objects.post)(direct_room, alice, "see https://example.com/a?b=1 now")
+    frame = await frame_with(bob_socket, "example.com")
+    links = [attrs for tag, attrs in FrameMarkup(frame).elements if tag == "a"]
+    assert links == [{"href": "https://example.com/a?b=1", "rel": "noopener nofollow ugc", "target": "_blank"}]
+    await bob_socket.disconnect()
