@@ -1,0 +1,1019 @@
+"""
+Fan-out benchmark for the chat WebSocket (/ws/chat/): how fast, how completely and in what
+order a group room's messages reach every member, and what idle sockets cost.
+
+Run it from the project root with the project's virtualenv:
+
+    .venv/bin/python bench/fanout.py --quick             # C = 10, 100 on SQLite + in-memory layer
+    .venv/bin/python bench/fanout.py --full --check      # every row of the README, both set-ups
+    .venv/bin/python bench/fanout.py --clients 500 --rate 20 --processes 2 \\
+        --layer redis --db postgres --seconds 30         # the headline row alone
+    .venv/bin/python bench/fanout.py --idle 10000 --layer redis --db postgres
+
+The benchmark is standalone. It creates a throwaway database (a SQLite file in a temporary
+folder, or a PostgreSQL database `chatsite_bench_<pid>` dropped at the end; never db.sqlite3
+or `chatsite`), migrates it, and for each row:
+
+1. makes C users with real Django sessions (SessionStore with the auth keys), all friends of
+   the first one and members of one group room (bulk inserts: what `create_group` would
+   leave behind, without C password hashes);
+2. starts 1 or 2 daphne processes on free ports (`DEBUG=0` with a throwaway SECRET_KEY and
+   the HTTPS switches off, as production runs minus TLS; access log off);
+3. connects the C clients (asyncio + websockets, `sessionid` cookie, `Origin` header) spread
+   round-robin over the processes, in batches so thousands connect without timeouts;
+4. sends M messages from S senders (frames `{"type": "send", ...}`) on a fixed schedule of
+   `rate` messages per second; each body carries its global number and send time;
+5. waits until every client holds every message (or nothing new arrives for a while), then
+   stops the servers and reports, and scans the daphne logs for errors and tracebacks.
+
+The Redis layer uses a dedicated database (default redis://127.0.0.1:6379/9), flushed before
+each row; a URL on database 0 is never flushed.
+
+The send rate limit (CHAT_RATE_LIMIT per CHAT_RATE_WINDOW seconds, 10 per 5 s by default) is
+respected, not raised: each sender sends at most 70 % of it, so S = ceil(rate / (0.7 * 10/5)),
+e.g. 15 senders at 20 msg/s. When a row has fewer clients than that, the benchmark raises
+CHAT_RATE_LIMIT for that row only and says so under the table.
+
+Fan-out table columns:
+
+    clients       C, sockets connected (one per user, every one a member of the room)
+    rate          messages per second sent into the room (all senders together)
+    procs         daphne processes; clients are spread round-robin over them
+    layer, db     channel layer (memory, redis) and database (sqlite, postgres)
+    msgs          M, messages sent; each is stored, then delivered to all C members
+    p50/p99/max   latency in ms from the sender's `send` to a member's receipt of the
+                  message's fragment, over every (message, member) pair including the sender
+    deliv/s       first deliveries (message, member) per second, from the first send to the
+                  last receipt
+    lost          (message, member) pairs never received
+    dup           fragments received again for a message that member already had
+    ooo           out of order: a member received a sender's message after a later message
+                  of the same sender
+    server CPU    user + system CPU of all daphne processes during the send phase, as a
+                  percentage of one core (200 % = both cores of this machine)
+    peak MB       peak resident memory (VmHWM) of the largest daphne process
+
+Under the table, "where the CPU went" shows the same window for the client processes,
+PostgreSQL and Redis, and what else was seen (error fragments, early closes).
+
+Idle table columns: sockets held open by one daphne process; connect time; the process's
+resident memory (VmRSS) before (after a warm-up connection) and after connecting; KB per
+socket = RSS delta / sockets; and how many sockets received one probe message afterwards
+(every idle socket is a member of the same room, so the probe proves they are all live).
+
+Targets (PostgreSQL + Redis, every message stored) are checked for the rows they concern
+and printed under the tables; `--check` exits 1 when one is missed.
+"""
+
+import argparse
+import array
+import asyncio
+import contextlib
+import json
+import math
+import multiprocessing
+import os
+import re
+import resource
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# The send rate limit's defaults (chatsite/settings.py) and the share of it a sender uses.
+RATE_LIMIT, RATE_WINDOW = 10, 5.0
+RATE_HEADROOM = 0.7
+
+CONNECT_BATCH = 200  # concurrent handshakes per client process
+CONNECT_ATTEMPTS = 3
+QUIET_SECONDS = 5.0  # drain: give up when nothing new arrives for this long
+DRAIN_LIMIT_SECONDS = 60.0
+
+# Targets (issue 5): correctness in every row; latency and idle memory on PostgreSQL + Redis.
+P99_TARGETS_MS = {(100, 20, 1): 50, (100, 20, 2): 50, (500, 20, 2): 250}
+IDLE_TARGET_SOCKETS, IDLE_TARGET_KB = 10_000, 40
+
+
+# --- What a row is, and what it measured ---------------------------------------------------
+
+
+@dataclass
+class Row:
+    clients: int
+    rate: float
+    messages: int
+    processes: int
+    layer: str  # "memory" | "redis"
+    db: str  # "sqlite" | "postgres"
+
+    @property
+    def senders(self):
+        per_sender = RATE_HEADROOM * RATE_LIMIT / RATE_WINDOW
+        return max(1, min(self.clients, math.ceil(self.rate / per_sender)))
+
+    @property
+    def rate_limit_override(self):
+        """CHAT_RATE_LIMIT for this row when too few clients share the load, else None."""
+        per_sender = self.rate / self.senders
+        if per_sender <= RATE_HEADROOM * RATE_LIMIT / RATE_WINDOW:
+            return None
+        return math.ceil(per_sender * RATE_WINDOW / RATE_HEADROOM)
+
+
+@dataclass
+class FanoutResult:
+    row: Row
+    connect_seconds: float
+    latencies_us: array.array
+    deliveries: int
+    lost: int
+    duplicated: int
+    out_of_order: int
+    span_seconds: float
+    server_cpu: float  # CPU seconds of all daphne processes in the send window
+    window_seconds: float
+    peak_mb: float
+    client_cpu: float
+    postgres_cpu: float
+    redis_cpu: float
+    error_frames: int = 0
+    error_sample: str = ""
+    closed_early: int = 0
+    connect_failures: int = 0
+    max_send_lag_ms: float = 0.0
+    log_problems: list = field(default_factory=list)
+
+    @cached_property
+    def _ordered(self):
+        return sorted(self.latencies_us)
+
+    def percentile_ms(self, q):
+        """The q-quantile of the latencies in ms (q = 1 gives the maximum)."""
+        if not self._ordered:
+            return float("nan")
+        return self._ordered[min(len(self._ordered) - 1, int(q * len(self._ordered)))] / 1000
+
+
+@dataclass
+class IdleResult:
+    sockets: int
+    layer: str
+    db: str
+    connected: int
+    connect_seconds: float
+    rss_before_mb: float
+    rss_after_mb: float
+    probe_received: int
+    connect_failures: int
+    closed_early: int
+    log_problems: list = field(default_factory=list)
+
+    @property
+    def kb_per_socket(self):
+        return (self.rss_after_mb - self.rss_before_mb) * 1024 / max(1, self.connected)
+
+
+# --- /proc: CPU and memory of the server and the services -----------------------------------
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def memory_mb(pid, key):
+    """A memory line of /proc/<pid>/status in MB: VmRSS (now) or VmHWM (peak)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_of_command(name):
+    """CPU seconds of every process whose command name is name (postgres, redis-server)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    total += cpu_seconds(entry.name)
+            except OSError:
+                pass
+    return total
+
+
+class CpuWindow:
+    """CPU used by the servers, PostgreSQL and Redis between start() and stop()."""
+
+    def start(self, server_pids):
+        self.pids = server_pids
+        self.t0 = time.monotonic()
+        self.server0 = sum(cpu_seconds(pid) for pid in server_pids)
+        self.pg0, self.redis0 = cpu_of_command("postgres"), cpu_of_command("redis-server")
+
+    def stop(self):
+        self.seconds = time.monotonic() - self.t0
+        self.server = sum(cpu_seconds(pid) for pid in self.pids) - self.server0
+        self.postgres = cpu_of_command("postgres") - self.pg0
+        self.redis = cpu_of_command("redis-server") - self.redis0
+
+
+# --- Throwaway database and Redis -----------------------------------------------------------
+
+
+class Backends:
+    """
+    The throwaway database and the Redis URL for one set-up, and the environment that the
+    servers and the fixture step share. Use as a context manager: the database goes away
+    at the end whatever happens.
+    """
+
+    def __init__(self, db, layer, postgres_url, redis_url, workdir):
+        self.db, self.layer = db, layer
+        self.postgres_url, self.redis_url = postgres_url.rstrip("/"), redis_url
+        self.workdir = workdir
+        self.secret_key = secrets.token_urlsafe(50)
+        self.database_name = None
+        self.migrated = False
+
+    def __enter__(self):
+        if self.db == "postgres":
+            import psycopg
+
+            self.database_name = f"chatsite_bench_{os.getpid()}"
+            with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}"')
+                conn.execute(f'CREATE DATABASE "{self.database_name}"')
+        return self
+
+    def __exit__(self, *exc):
+        if self.database_name:
+            import psycopg
+
+            with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+
+    def env(self, rate_limit=None):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="chatsite.settings",
+            PYTHONPATH=str(ROOT),
+            DEBUG="0",
+            SECRET_KEY=self.secret_key,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECURE_SSL_REDIRECT="0",
+            SECURE_COOKIES="0",
+            SECURE_HSTS_SECONDS="0",
+            LOG_LEVEL="WARNING",
+            STATIC_ROOT=str(self.workdir / "static"),
+            MEDIA_ROOT=str(self.workdir / "media"),
+        )
+        if self.db == "postgres":
+            env["DATABASE_URL"] = f"{self.postgres_url}/{self.database_name}"
+        else:
+            env["SQLITE_PATH"] = str(self.workdir / "bench.sqlite3")
+        if self.layer == "redis":
+            env["REDIS_URL"] = self.redis_url
+        if rate_limit:
+            env["CHAT_RATE_LIMIT"] = str(rate_limit)
+        return env
+
+    def flush_redis(self):
+        """Empty the bench's Redis database, only when it is a dedicated one (not db 0)."""
+        if self.layer != "redis":
+            return
+        db_number = urlsplit(self.redis_url).path.strip("/") or "0"
+        if db_number != "0":
+            import redis
+
+            redis.Redis.from_url(self.redis_url).flushdb()
+
+
+# --- Fixtures: users, sessions, one room (in a child process that sets Django up) ------------
+
+
+def prepare_fixtures(env, tag, count, migrate):
+    """
+    Runs in a fresh (spawned) process with the servers' environment: migrate if asked, then
+    create `count` users with sessions in one group room owned by the first. Returns the
+    room id and [(user id, session key)] in order.
+    """
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils.module_loading import import_string
+
+    from friends.models import Friendship
+    from rooms.models import Membership, Room
+
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
+    User = get_user_model()
+    SessionStore = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    unusable = make_password(None)  # no password hashing for thousands of users
+    with transaction.atomic():
+        User.objects.bulk_create(
+            [
+                User(username=f"{tag}-{i}", email=f"{tag}-{i}@bench.invalid", nickname=f"Bench {i}", password=unusable)
+                for i in range(count)
+            ],
+            batch_size=1000,
+        )
+        users = list(User.objects.filter(username__startswith=f"{tag}-").order_by("pk"))
+        owner = users[0]
+        Friendship.objects.bulk_create(
+            [Friendship(user_low=owner, user_high=user) for user in users[1:]], batch_size=1000
+        )
+        room = Room.objects.create(kind=Room.Kind.GROUP, name=f"Fan-out {tag}", created_by=owner)
+        Membership.objects.bulk_create(
+            [Membership(room=room, user=owner, role=Membership.Role.OWNER)]
+            + [Membership(room=room, user=user) for user in users[1:]],
+            batch_size=1000,
+        )
+        sessions = []
+        for user in users:
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            sessions.append((user.pk, session.session_key))
+    return room.pk, sessions
+
+
+def make_fixtures(backends, tag, count, rate_limit=None):
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        future = pool.submit(prepare_fixtures, backends.env(rate_limit), tag, count, not backends.migrated)
+        room_id, sessions = future.result()
+    backends.migrated = True
+    return room_id, sessions
+
+
+# --- The servers ---------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+APP = "chatsite.asgi:application"
+
+
+class Servers:
+    """`count` daphne processes on free ports, with their logs; stopped on exit."""
+
+    LOG_PROBLEM = re.compile(r"Traceback|ERROR|CRITICAL|Exception|exception")
+
+    def __init__(self, count, env, logdir, label):
+        self.count, self.env, self.logdir, self.label = count, env, logdir, label
+        self.processes, self.ports, self.logs = [], [], []
+
+    def __enter__(self):
+        for index in range(self.count):
+            port = free_port()
+            log_path = self.logdir / f"daphne-{self.label}-{index}.log"
+            log = open(log_path, "w")
+            command = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), APP]
+            self.processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            )
+            self.ports.append(port)
+            self.logs.append(log_path)
+            log.close()
+        for process, port in zip(self.processes, self.ports):
+            self._wait_ready(process, port)
+        return self
+
+    def _wait_ready(self, process, port, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne on port {port} exited; see {self.logs[self.ports.index(port)]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"daphne on port {port} not healthy after {timeout} s")
+
+    @property
+    def pids(self):
+        return [p.pid for p in self.processes]
+
+    def peak_mb(self):
+        return max(memory_mb(pid, "VmHWM") for pid in self.pids)
+
+    def rss_mb(self, index=0):
+        return memory_mb(self.pids[index], "VmRSS")
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def problems(self, limit=12):
+        """Lines of the daphne logs that name an error or a traceback (and the line after)."""
+        found = []
+        for path in self.logs:
+            lines = path.read_text(errors="replace").splitlines()
+            for i, line in enumerate(lines):
+                if self.LOG_PROBLEM.search(line):
+                    found.append(f"{path.name}: {line.strip()[:300]}")
+                    if len(found) >= limit:
+                        return found
+        return found
+
+
+# --- The clients (asyncio + websockets, in one or more forked processes) ---------------------
+
+MESSAGE_ID = re.compile(rb'id="message-(\d+)"')
+BODY_MARK = re.compile(rb"fanout:(\d+):(\d+)")
+ERROR_MARK = re.compile(rb'data-live="error"[^>]*>([^<]*)')
+
+
+@dataclass
+class ClientPlan:
+    """What one client process does: its sockets, and which messages it sends."""
+
+    room_id: int
+    sockets: list  # [(index, port, session key)]
+    messages: int
+    senders: int  # message g is sent by client g % senders
+    rate: float
+    probe_only: bool = False  # idle mode: client 0 (if here) sends one probe
+
+
+class Member:
+    """One socket's view: which messages arrived, in what order, how late."""
+
+    __slots__ = ("ws", "seen", "last_of_sender", "duplicated", "out_of_order", "closed")
+
+    def __init__(self, ws, messages, senders):
+        self.ws = ws
+        self.seen = bytearray(messages)
+        self.last_of_sender = [-1] * senders
+        self.duplicated = self.out_of_order = 0
+        self.closed = False
+
+
+class ClientProcess:
+    """The asyncio side of one client process; run() talks to the parent over a pipe."""
+
+    def __init__(self, plan, pipe):
+        self.plan, self.pipe = plan, pipe
+        self.members = {}  # socket index -> Member
+        self.latencies = array.array("I")
+        self.error_frames = 0
+        self.error_sample = ""
+        self.first_send_ns = self.last_receive_ns = 0
+        self.max_send_lag = 0.0
+        self.progress = asyncio.Event()
+        self.remaining = 0  # (message, member) pairs still expected here
+
+    async def connect_one(self, index, port, session_key):
+        """One socket with index's session, retried a few times; None if it never opens."""
+        uri = f"ws://127.0.0.1:{port}/ws/chat/"
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                return await connect(
+                    uri,
+                    origin=f"http://127.0.0.1:{port}",
+                    additional_headers={"Cookie": f"sessionid={session_key}"},
+                    compression=None,  # the server does not deflate; offering it costs CPU
+                    ping_interval=None,  # daphne pings; the client answers
+                    open_timeout=60,
+                    close_timeout=2,
+                    max_size=2**20,
+                )
+            except (OSError, asyncio.TimeoutError, WebSocketException):
+                await asyncio.sleep(0.5 * (attempt + 1))
+        return None
+
+    async def connect_all(self):
+        """Open every socket, CONNECT_BATCH handshakes at a time; returns the failures."""
+        failures = 0
+        sockets = self.plan.sockets
+        for start in range(0, len(sockets), CONNECT_BATCH):
+            batch = sockets[start : start + CONNECT_BATCH]
+            results = await asyncio.gather(*(self.connect_one(*spec) for spec in batch))
+            for (index, _, _), ws in zip(batch, results):
+                if ws is None:
+                    failures += 1
+                else:
+                    self.members[index] = Member(ws, self.plan.messages, self.plan.senders)
+        return failures
+
+    async def receive(self, member):
+        """Count every message fragment this socket receives; nothing else is parsed."""
+        plan = self.plan
+        try:
+            while True:
+                frame = await member.ws.recv(decode=False)
+                now = time.time_ns()
+                mark = BODY_MARK.search(frame)
+                if mark is None:
+                    if b'data-live="error"' in frame:
+                        self.error_frames += 1
+                        if not self.error_sample:
+                            found = ERROR_MARK.search(frame)
+                            self.error_sample = (found.group(1) if found else frame[:200]).decode(errors="replace").strip()
+                    continue
+                g, sent_ns = int(mark.group(1)), int(mark.group(2))
+                if g >= plan.messages or member.seen[g]:
+                    member.duplicated += 1
+                    continue
+                member.seen[g] = 1
+                self.latencies.append((now - sent_ns) // 1000)
+                sender = g % plan.senders
+                if g < member.last_of_sender[sender]:
+                    member.out_of_order += 1
+                else:
+                    member.last_of_sender[sender] = g
+                self.last_receive_ns = now
+                self.remaining -= 1
+                self.progress.set()
+        except Exception:  # closed by the server, or by us at the end
+            member.closed = True
+
+    async def send_all(self, t0):
+        """Send this process's share of the messages on the global schedule t0 + g / rate."""
+        plan = self.plan
+        for g in range(plan.messages):
+            index = g % plan.senders
+            member = self.members.get(index)
+            if member is None:
+                continue
+            due = t0 + g / plan.rate
+            delay = due - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.max_send_lag = max(self.max_send_lag, time.time() - due)
+            sent_ns = time.time_ns()
+            self.first_send_ns = self.first_send_ns or sent_ns
+            frame = json.dumps(
+                {"type": "send", "room": plan.room_id, "body": f"fanout:{g}:{sent_ns}", "client_id": str(uuid.uuid4())}
+            )
+            try:
+                await member.ws.send(frame)
+            except Exception:
+                member.closed = True
+
+    async def drain(self, t0):
+        """Wait until every member here has every message, or nothing new comes for a while."""
+        last_due = t0 + self.plan.messages / self.plan.rate
+        deadline = last_due + DRAIN_LIMIT_SECONDS
+        while self.remaining > 0 and time.time() < deadline:
+            self.progress.clear()
+            try:
+                await asyncio.wait_for(self.progress.wait(), QUIET_SECONDS)
+            except asyncio.TimeoutError:
+                if time.time() > last_due + QUIET_SECONDS:
+                    break
+
+    async def run(self):
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        failures = await self.connect_all()
+        connect_seconds = time.monotonic() - started
+        receivers = [asyncio.create_task(self.receive(m)) for m in self.members.values()]
+        self.remaining = len(self.members) * self.plan.messages
+        await asyncio.sleep(0.5)  # a refused session is closed (4401) right after accept
+        self.pipe.send(("connected", len(self.members), failures, connect_seconds))
+        command, t0 = await loop.run_in_executor(None, self.pipe.recv)
+        if command == "close":  # a bystander (the idle warm-up socket): never sends
+            self.abort(receivers)
+            return
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        await asyncio.gather(self.send_all(t0), self.drain(t0))
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
+        members = list(self.members.values())
+        self.pipe.send(
+            (
+                "done",
+                {
+                    "latencies": self.latencies.tobytes(),
+                    "deliveries": len(self.latencies),
+                    "lost": sum(self.plan.messages - sum(m.seen) for m in members),
+                    "duplicated": sum(m.duplicated for m in members),
+                    "out_of_order": sum(m.out_of_order for m in members),
+                    "closed_early": sum(m.closed for m in members),
+                    "error_frames": self.error_frames,
+                    "error_sample": self.error_sample,
+                    "first_send_ns": self.first_send_ns,
+                    "last_receive_ns": self.last_receive_ns,
+                    "client_cpu": cpu,
+                    "max_send_lag": self.max_send_lag,
+                },
+            )
+        )
+        await loop.run_in_executor(None, self.pipe.recv)  # "close"
+        self.abort(receivers)
+
+    def abort(self, receivers):
+        for task in receivers:
+            task.cancel()
+        for member in self.members.values():
+            member.ws.transport.abort()
+
+
+def client_main(plan, pipe):
+    asyncio.run(ClientProcess(plan, pipe).run())
+
+
+class Clients:
+    """Client processes (forked) driving the plan; the parent steps them through the phases."""
+
+    def __init__(self, room_id, sessions, ports, messages, senders, rate, processes):
+        fork = multiprocessing.get_context("fork")
+        self.pipes, self.workers = [], []
+        for w in range(processes):
+            sockets = [
+                (i, ports[i % len(ports)], key) for i, (_, key) in enumerate(sessions) if i % processes == w
+            ]
+            plan = ClientPlan(room_id, sockets, messages, senders, rate)
+            parent_end, child_end = fork.Pipe()
+            worker = fork.Process(target=client_main, args=(plan, child_end), daemon=True)
+            worker.start()
+            self.pipes.append(parent_end)
+            self.workers.append(worker)
+
+    def _collect(self, expected, timeout):
+        replies = []
+        for pipe in self.pipes:
+            if not pipe.poll(timeout):
+                raise RuntimeError(f"a client process did not answer '{expected}' within {timeout} s")
+            kind, *payload = pipe.recv()
+            assert kind == expected, kind
+            replies.append(payload)
+        return replies
+
+    def connected(self):
+        """Wait for every socket; returns (connected, failures, connect seconds)."""
+        replies = self._collect("connected", timeout=900)
+        return sum(r[0] for r in replies), sum(r[1] for r in replies), max(r[2] for r in replies)
+
+    def go(self, t0):
+        for pipe in self.pipes:
+            pipe.send(("go", t0))
+
+    def results(self, timeout):
+        return [r[0] for r in self._collect("done", timeout)]
+
+    def close(self):
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):
+                pipe.send(("close", None))
+        for worker in self.workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()
+
+
+# --- Running rows --------------------------------------------------------------------------
+
+
+def settle_seconds(sockets):
+    """After the handshakes, time for the consumers to join their groups."""
+    return 2.0 + sockets / 2000
+
+
+def run_fanout(row, backends, logdir, client_processes, tag):
+    override = row.rate_limit_override
+    backends.flush_redis()
+    room_id, sessions = make_fixtures(backends, tag, row.clients, override)
+    with Servers(row.processes, backends.env(override), logdir, tag) as servers:
+        clients = Clients(room_id, sessions, servers.ports, row.messages, row.senders, row.rate, client_processes)
+        try:
+            connected, failures, connect_seconds = clients.connected()
+            time.sleep(settle_seconds(connected))
+            window = CpuWindow()
+            window.start(servers.pids)
+            clients.go(time.time() + 0.5)
+            replies = clients.results(timeout=row.messages / row.rate + DRAIN_LIMIT_SECONDS + 120)
+            window.stop()
+        finally:
+            clients.close()
+        peak = servers.peak_mb()
+    latencies = array.array("I")
+    for reply in replies:
+        latencies.frombytes(reply["latencies"])
+    first = min(r["first_send_ns"] for r in replies if r["first_send_ns"])
+    last = max(r["last_receive_ns"] for r in replies)
+    expected = row.clients * row.messages
+    return FanoutResult(
+        row=row,
+        connect_seconds=connect_seconds,
+        latencies_us=latencies,
+        deliveries=len(latencies),
+        # sockets that never connected lose every message too
+        lost=sum(r["lost"] for r in replies) + (expected - connected * row.messages),
+        duplicated=sum(r["duplicated"] for r in replies),
+        out_of_order=sum(r["out_of_order"] for r in replies),
+        span_seconds=max(1e-9, (last - first) / 1e9),
+        server_cpu=window.server,
+        window_seconds=window.seconds,
+        peak_mb=peak,
+        client_cpu=sum(r["client_cpu"] for r in replies),
+        postgres_cpu=window.postgres,
+        redis_cpu=window.redis,
+        error_frames=sum(r["error_frames"] for r in replies),
+        error_sample=next((r["error_sample"] for r in replies if r["error_sample"]), ""),
+        closed_early=sum(r["closed_early"] for r in replies),
+        connect_failures=failures,
+        max_send_lag_ms=max(r["max_send_lag"] for r in replies) * 1000,
+        log_problems=servers.problems(),
+    )
+
+
+def run_idle(sockets, backends, logdir, client_processes, tag):
+    """sockets idle connections to one process; memory per socket; then one probe message."""
+    backends.flush_redis()
+    # One extra user for the warm-up socket, which stays connected through the measurement.
+    room_id, sessions = make_fixtures(backends, tag, sockets + 1)
+    with Servers(1, backends.env(), logdir, tag) as servers:
+        warm = Clients(room_id, sessions[-1:], servers.ports, 1, 1, 1.0, 1)
+        try:
+            warm.connected()
+            time.sleep(1.0)
+            rss_before = servers.rss_mb()
+            started = time.monotonic()
+            # The probe (message 0) is sent by client 0 after everyone is connected.
+            clients = Clients(room_id, sessions[:-1], servers.ports, 1, 1, 1.0, client_processes)
+            try:
+                connected, failures, _ = clients.connected()
+                connect_seconds = time.monotonic() - started
+                time.sleep(settle_seconds(connected))
+                rss_after = servers.rss_mb()
+                clients.go(time.time() + 0.2)
+                replies = clients.results(timeout=DRAIN_LIMIT_SECONDS + 120)
+            finally:
+                clients.close()
+        finally:
+            warm.close()
+    return IdleResult(
+        sockets=sockets,
+        layer=backends.layer,
+        db=backends.db,
+        connected=connected,
+        connect_seconds=connect_seconds,
+        rss_before_mb=rss_before,
+        rss_after_mb=rss_after,
+        probe_received=sum(r["deliveries"] for r in replies),
+        connect_failures=failures,
+        closed_early=sum(r["closed_early"] for r in replies),
+        log_problems=servers.problems(),
+    )
+
+
+# --- Reporting -----------------------------------------------------------------------------
+
+
+def markdown_table(headers, rows):
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" ---: " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def fanout_table(results):
+    headers = [
+        "clients", "rate", "procs", "layer", "db", "msgs", "p50 ms", "p99 ms", "max ms",
+        "deliv/s", "lost", "dup", "ooo", "server CPU", "peak MB",
+    ]  # fmt: skip
+    rows = []
+    for r in results:
+        row = r.row
+        rows.append(
+            [
+                row.clients, f"{row.rate:g}", row.processes, row.layer, row.db, row.messages,
+                f"{r.percentile_ms(0.50):.1f}", f"{r.percentile_ms(0.99):.1f}", f"{r.percentile_ms(1.0):.1f}",
+                f"{r.deliveries / r.span_seconds:,.0f}", r.lost, r.duplicated, r.out_of_order,
+                f"{100 * r.server_cpu / r.window_seconds:.0f} %", f"{r.peak_mb:.0f}",
+            ]
+        )  # fmt: skip
+    return markdown_table(headers, rows)
+
+
+def cpu_table(results):
+    headers = [
+        "clients", "rate", "procs", "layer", "db", "senders", "connect s", "daphne CPU", "client CPU",
+        "postgres CPU", "redis CPU", "max send lag ms", "error frames", "closed",
+    ]  # fmt: skip
+    rows = []
+    for r in results:
+        row, w = r.row, r.window_seconds
+        rows.append(
+            [
+                row.clients, f"{row.rate:g}", row.processes, row.layer, row.db, row.senders,
+                f"{r.connect_seconds:.1f}", f"{100 * r.server_cpu / w:.0f} %", f"{100 * r.client_cpu / w:.0f} %",
+                f"{100 * r.postgres_cpu / w:.0f} %", f"{100 * r.redis_cpu / w:.0f} %", f"{r.max_send_lag_ms:.0f}",
+                r.error_frames, r.closed_early + r.connect_failures,
+            ]
+        )  # fmt: skip
+    return markdown_table(headers, rows)
+
+
+def idle_table(results):
+    headers = [
+        "idle sockets", "layer", "db", "connected", "connect s", "RSS before MB", "RSS after MB",
+        "KB/socket", "got probe",
+    ]  # fmt: skip
+    rows = [
+        [
+            r.sockets, r.layer, r.db, r.connected, f"{r.connect_seconds:.1f}", f"{r.rss_before_mb:.0f}",
+            f"{r.rss_after_mb:.0f}", f"{r.kb_per_socket:.1f}", r.probe_received,
+        ]
+        for r in results
+    ]  # fmt: skip
+    return markdown_table(headers, rows)
+
+
+def check_targets(fanouts, idles):
+    """Lines "ok"/"MISSED" for each target that applies to the rows measured."""
+    verdicts = []
+    for r in fanouts:
+        row = r.row
+        name = f"C={row.clients} {row.rate:g} msg/s {row.processes}p {row.layer}/{row.db}"
+        clean = r.lost == 0 and r.duplicated == 0 and r.out_of_order == 0
+        verdicts.append(
+            (clean, f"{name}: 0 lost, 0 dup, 0 out of order (got {r.lost}, {r.duplicated}, {r.out_of_order})")
+        )
+        target = P99_TARGETS_MS.get((row.clients, row.rate, row.processes))
+        if target and row.layer == "redis" and row.db == "postgres":
+            p99 = r.percentile_ms(0.99)
+            verdicts.append((p99 < target, f"{name}: p99 < {target} ms (got {p99:.1f} ms)"))
+    for r in idles:
+        if r.layer == "redis" and r.db == "postgres" and r.sockets >= IDLE_TARGET_SOCKETS:
+            ok = r.connected >= IDLE_TARGET_SOCKETS and r.kb_per_socket < IDLE_TARGET_KB
+            ok = ok and r.probe_received == r.connected
+            verdicts.append(
+                (
+                    ok,
+                    f"{r.sockets:,} idle sockets in one process under {IDLE_TARGET_KB} KB each, all live "
+                    f"(got {r.connected:,} at {r.kb_per_socket:.1f} KB, probe reached {r.probe_received:,})",
+                )
+            )
+    return verdicts
+
+
+def report(fanouts, idles, notes):
+    print()
+    if fanouts:
+        print("Fan-out (latency from send to receipt, over every member):\n")
+        print(fanout_table(fanouts))
+        print("\nWhere the CPU went (send window; 100 % = one core of this machine):\n")
+        print(cpu_table(fanouts))
+    if idles:
+        print("\nIdle sockets in one daphne process:\n")
+        print(idle_table(idles))
+    for note in notes:
+        print(f"\n{note}")
+    for r in fanouts:
+        if r.error_sample:
+            print(f"\nC={r.row.clients} {r.row.layer}/{r.row.db}: {r.error_frames} error fragments, e.g. “{r.error_sample}”")
+    for r in [*fanouts, *idles]:
+        if r.log_problems:
+            label = f"C={r.row.clients} {r.row.processes}p" if isinstance(r, FanoutResult) else f"idle {r.sockets}"
+            print(f"\ndaphne log lines ({label} {getattr(r, 'layer', '') or r.row.layer}/{getattr(r, 'db', '') or r.row.db}):")
+            for line in r.log_problems:
+                print(f"    {line}")
+    verdicts = check_targets(fanouts, idles)
+    if verdicts:
+        print("\nTargets:")
+        for ok, text in verdicts:
+            print(f"  {'ok    ' if ok else 'MISSED'}  {text}")
+    return all(ok for ok, _ in verdicts)
+
+
+# --- Command line --------------------------------------------------------------------------
+
+# (db, layer, [(clients, rate, processes)], [idle sockets])
+QUICK = [("sqlite", "memory", [(10, 20, 1), (100, 20, 1)], [1000])]
+FULL = [
+    ("sqlite", "memory", [(10, 20, 1), (100, 20, 1), (500, 20, 1)], [1000, 5000, 10000]),
+    (
+        "postgres",
+        "redis",
+        [(10, 20, 1), (100, 20, 1), (500, 20, 1), (100, 20, 2), (500, 20, 2)],
+        [1000, 5000, 10000],
+    ),
+]
+
+
+def int_list(text):
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def float_list(text):
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Fan-out benchmark for the chat WebSocket (see the docstring at the top of this file).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    preset = parser.add_mutually_exclusive_group()
+    preset.add_argument("--quick", action="store_true", help="C = 10 and 100 at 20 msg/s, 1,000 idle; SQLite + memory")
+    preset.add_argument("--full", action="store_true", help="every README row, on SQLite + memory and PostgreSQL + Redis")
+    parser.add_argument("--clients", type=int_list, help="comma-separated client counts C (default 100 unless --idle)")
+    parser.add_argument("--rate", type=float_list, default=[20.0], help="messages per second (comma-separated)")
+    parser.add_argument("--processes", type=int_list, default=[1], help="daphne processes, 1 or 2 (comma-separated)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="send for this long (messages = rate x seconds)")
+    parser.add_argument("--messages", type=int, help="send this many messages (instead of --seconds)")
+    parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--idle", type=int_list, default=[], help="idle socket counts for one process (comma-separated)")
+    parser.add_argument("--client-processes", type=int, default=2, help="client processes sharing the sockets")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL (no database)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis URL; a database other than 0 is flushed")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs (their folder is printed)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    if args.quick or args.full:
+        args.plan = QUICK if args.quick else FULL
+    else:
+        clients = args.clients or ([] if args.idle else [100])
+        rows = [(c, r, p) for c in clients for r in args.rate for p in args.processes]
+        args.plan = [(args.db, args.layer, rows, args.idle)]
+    for db, layer, rows, _ in args.plan:
+        if layer == "memory" and any(p > 1 for _, _, p in rows):
+            parser.error("the in-memory layer works with one process only: use --layer redis for --processes 2")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="chatsite-bench-"))
+    (workdir / "static").mkdir()  # the servers' STATIC_ROOT (nothing is collected)
+    fanouts, idles, notes = [], [], []
+    print(f"daphne: DEBUG=0, -v 0 (no access log); client processes: {args.client_processes}; logs in {workdir}")
+    try:
+        for db, layer, rows, idle_counts in args.plan:
+            with Backends(db, layer, args.postgres, args.redis, workdir) as backends:
+                for n, (clients, rate, processes) in enumerate(rows):
+                    messages = args.messages or max(1, round(rate * args.seconds))
+                    row = Row(clients, rate, messages, processes, layer, db)
+                    if row.rate_limit_override:
+                        notes.append(
+                            f"C={clients} at {rate:g} msg/s: {row.senders} senders are too few for the default "
+                            f"limit ({RATE_LIMIT} per {RATE_WINDOW:g} s), so CHAT_RATE_LIMIT={row.rate_limit_override} "
+                            "for that row."
+                        )
+                    print(f"  {db}/{layer}: {clients} clients, {rate:g} msg/s, {processes} process(es), "
+                          f"{messages} messages from {row.senders} senders ...", flush=True)  # fmt: skip
+                    result = run_fanout(row, backends, workdir, args.client_processes, f"{db[:2]}{layer[:2]}f{n}")
+                    print(f"    p99 {result.percentile_ms(0.99):.1f} ms, lost {result.lost}, "
+                          f"dup {result.duplicated}, ooo {result.out_of_order}", flush=True)  # fmt: skip
+                    fanouts.append(result)
+                for n, sockets in enumerate(idle_counts):
+                    print(f"  {db}/{layer}: {sockets} idle sockets ...", flush=True)
+                    result = run_idle(sockets, backends, workdir, args.client_processes, f"{db[:2]}{layer[:2]}i{n}")
+                    print(f"    {result.kb_per_socket:.1f} KB/socket, probe reached {result.probe_received}", flush=True)
+                    idles.append(result)
+    finally:
+        if not args.keep_logs:
+            shutil.rmtree(workdir, ignore_errors=True)
+    ok = report(fanouts, idles, notes)
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
