@@ -23,6 +23,7 @@ from .forms import AddMembersForm, GroupForm
 from .models import Message, MessageError, Room, RoomError, RoomNotFound
 
 CHAT = "rooms/chat.html"
+ROOM_LIST_PAGE = 50
 
 
 @require_GET
@@ -40,7 +41,7 @@ def chat(request, room_id=None):
 def history(request, room_id):
     """Older messages for "Load older" (keyset: the page before message id `before`)."""
     room = _room_or_404(request, room_id)
-    page = room.messages.page(before=_message_id(request.GET.get("before")))
+    page = room.messages.page(before=_positive_int(request.GET.get("before")))
     return render(request, f"{CHAT}#older-messages", {"room": room, "page": page})
 
 
@@ -135,20 +136,28 @@ def _room_or_404(request, room_id):
     return get_object_or_404(Room.objects.for_user(request.user), pk=room_id)
 
 
-def _message_id(value):
+def _positive_int(value, default=None):
     try:
-        return max(int(value), 1) if value else None
+        return max(int(value), 1) if value else default
     except ValueError:
-        return None
+        return default
 
 
 def _chat_page(request, room=None, status=200, **context):
-    """The chat page, or for HTMX the part it asked for (the room items when filtering, else
-    the pane with the room list out of band)."""
+    """
+    The chat page, or for HTMX the part it asked for (the room items when filtering or
+    showing more, else the pane with the room list out of band).
+
+    The list shows the ROOM_LIST_PAGE rooms with the newest activity, and "Show more chats"
+    adds as many again each time: the page costs the same whatever the number of rooms.
+    """
     search = request.GET.get("q", "").strip()
-    context.update(rooms=Room.objects.for_user(request.user).matching(search), search=search, room=room)
+    shown = _positive_int(request.GET.get("rooms"), default=ROOM_LIST_PAGE)
+    rooms = list(Room.objects.for_user(request.user).matching(search)[: shown + 1])
+    context.update(rooms=rooms[:shown], more_rooms=shown + ROOM_LIST_PAGE if len(rooms) > shown else None)
+    context.update(search=search, room=room)
     if room is not None:
-        before = _message_id(request.GET.get("before"))
+        before = _positive_int(request.GET.get("before"))
         context.update(page=room.messages.page(before=before), before=before, client_id=uuid.uuid4())
         if room.is_group:
             context.update(members=room.members(), add_form=AddMembersForm(request.user, room))

@@ -172,7 +172,7 @@ def test_switching_rooms_with_htmx_swaps_the_pane_and_the_list(as_alice, direct_
     assert "<html" not in response.text
     assert response.text.lstrip().startswith("<title>Weekend · Chat</title>")
     assert '<section id="room-pane"' in response.text
-    assert '<ul id="room-items" class="rooms" hx-swap-oob="true">' in response.text
+    assert re.search(r'<ul id="room-items" [^>]*hx-swap-oob="true">', response.text)
     assert "HX-Request" in response["Vary"]
 
 
@@ -190,6 +190,18 @@ def test_room_list_filters_by_name(as_alice, direct_room, group):
     assert fragment.text.lstrip().startswith('<ul id="room-items"')
     assert f'id="room-item-{direct_room.pk}"' in fragment.text
     assert f'id="room-item-{group.pk}"' not in fragment.text
+
+
+def test_room_list_shows_fifty_rooms_then_more_on_demand(as_alice, alice):
+    add_rooms(alice, 60)
+
+    first = as_alice.get(reverse("rooms:chat"))
+    more = as_alice.get(reverse("rooms:chat"), {"rooms": 100}, **htmx("room-items"))
+
+    assert len(first.context["rooms"]) == 50
+    assert 'hx-get="/chat/?rooms=100"' in first.text and "Show more chats" in first.text
+    assert more.text.count('<li id="room-item-') == 60
+    assert "Show more chats" not in more.text
 
 
 def test_filter_finding_nothing_says_so(as_alice, direct_room):
