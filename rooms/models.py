@@ -98,7 +98,10 @@ class RoomQuerySet(models.QuerySet):
             .annotate(last_read_message_id=F("memberships__last_read_message_id"), role=F("memberships__role"))
             .annotate(
                 title=Case(
-                    When(kind=Room.Kind.DIRECT, then=Subquery(others.values("user__nickname")[:1])),
+                    When(
+                        kind=Room.Kind.DIRECT,
+                        then=Coalesce(Subquery(others.values("user__nickname")[:1]), Value("Deleted user")),
+                    ),
                     default=F("name"),
                 ),
                 other_avatar=Case(

@@ -403,3 +403,10 @@ def test_room_list_costs_one_query_whatever_the_rooms(alice, django_assert_num_q
 
     assert len(rooms) == 7
     assert {room.unread_count for room in rooms} == {0, 1}
+
+
+def test_a_direct_room_whose_other_person_is_gone_is_still_listed(direct_room, alice, bob):
+    bob.delete()
+
+    [room] = Room.objects.for_user(alice)
+    assert room.title == "Deleted user"
