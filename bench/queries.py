@@ -55,17 +55,18 @@ TIME_BUDGET = 1.0  # seconds of timing per operation and size (at least 5 runs)
 @contextmanager
 def throwaway_database():
     """A fresh, migrated database of this run's own, dropped afterwards."""
-    settings = connection.settings_dict
-    original_name = settings["NAME"]
-    if connection.vendor == "sqlite":
-        settings.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
-    else:
-        settings.setdefault("TEST", {})["NAME"] = f"bench_{original_name}_{os.getpid()}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+    db = connection.settings_dict
+    original_name = db["NAME"]
+    with tempfile.TemporaryDirectory() as scratch:
+        if connection.vendor == "sqlite":
+            db.setdefault("TEST", {})["NAME"] = str(Path(scratch) / "bench.sqlite3")
+        else:
+            db.setdefault("TEST", {})["NAME"] = f"bench_{original_name}_{os.getpid()}"
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        try:
+            yield
+        finally:
+            connection.creation.destroy_test_db(original_name, verbosity=0)
 
 
 # --- Data -----------------------------------------------------------------------------------
@@ -74,17 +75,25 @@ def throwaway_database():
 def make_users(prefix, count):
     return User.objects.bulk_create(
         [
-            User(username=f"{prefix}{i}", nickname=f"{prefix.title()} {i}", email=f"{prefix}{i}@bench.test", password="!")
+            User(username=f"{prefix}{i}", nickname=f"{prefix} {i}", email=f"{prefix}{i}@bench.test", password="!")
             for i in range(count)
         ]
     )
 
 
+def by_id(user):
+    return user.pk
+
+
+def befriend_all(pairs):
+    Friendship.objects.bulk_create(
+        [Friendship(user_low=min(pair, key=by_id), user_high=max(pair, key=by_id)) for pair in pairs]
+    )
+
+
 def connect(pairs, messages_per_room):
     """Friendships and direct rooms with messages for (user, friend) pairs, in bulk."""
-    Friendship.objects.bulk_create(
-        [Friendship(user_low=min(a, b, key=pk), user_high=max(a, b, key=pk)) for a, b in pairs]
-    )
+    befriend_all(pairs)
     rooms = Room.objects.bulk_create(
         [Room(kind=Room.Kind.DIRECT, direct_key=direct_key(a, b), created_by=a) for a, b in pairs]
     )
@@ -102,10 +111,6 @@ def connect(pairs, messages_per_room):
     return rooms
 
 
-def pk(user):
-    return user.pk
-
-
 def build(size):
     """alice and bob with `size` rooms each (their own included), and fresh friends for alice."""
     alice, bob = make_users(f"s{size}pair", 2)
@@ -114,7 +119,7 @@ def build(size):
         fillers = make_users(f"s{size}u{person.pk}f", size - 1)
         connect([(person, friend) for friend in fillers], FILLER_MESSAGES)
     fresh = make_users(f"s{size}new", NEW_ROOM_RUNS)
-    Friendship.objects.bulk_create([Friendship(user_low=min(alice, f, key=pk), user_high=max(alice, f, key=pk)) for f in fresh])
+    befriend_all([(alice, friend) for friend in fresh])
     return alice, bob, room, fresh
 
 

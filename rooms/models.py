@@ -65,6 +65,11 @@ def _count(queryset):
     return Subquery(counted, output_field=models.IntegerField())
 
 
+def _preview():
+    """A message as the room list shows it: its first 120 characters, unless it was deleted."""
+    return Case(When(deleted_at__isnull=False, then=Value("Message deleted")), default=Substr("body", 1, 120))
+
+
 # --- Rooms ----------------------------------------------------------------------------------
 
 
@@ -81,7 +86,7 @@ class RoomQuerySet(models.QuerySet):
         - `title`: the other person's nickname for a direct room, the name for a group;
         - `other_avatar`: the other person's avatar file name (direct rooms);
         - `member_count`;
-        - `last_message_id`, `last_message_preview` (the first 120 characters),
+        - `last_message_id`, `last_message_preview` (the first 120 characters, unless deleted),
           `last_message_kind`, `last_message_sender`, `last_message_at`;
         - `activity_at`: the last message's time, else the room's creation;
         - `last_read_message_id`, `role`: the user's own membership;
@@ -111,7 +116,7 @@ class RoomQuerySet(models.QuerySet):
                 ),
                 member_count=_count(Membership.objects.filter(room=OuterRef("pk"))),
                 last_message_id=Subquery(latest.values("pk")[:1]),
-                last_message_preview=Subquery(latest.annotate(preview=Substr("body", 1, 120)).values("preview")[:1]),
+                last_message_preview=Subquery(latest.annotate(preview=_preview()).values("preview")[:1]),
                 last_message_kind=Subquery(latest.values("kind")[:1]),
                 last_message_sender=Subquery(latest.values("sender__nickname")[:1]),
                 last_message_at=Subquery(latest.values("created_at")[:1]),
@@ -187,7 +192,8 @@ def _others(users, user):
 
 def _require_friends(user, others):
     """Raise RoomError naming those of others who are not user's friends (one query)."""
-    friend_ids = set(Friendship.objects.friends_of(user).filter(pk__in=[o.pk for o in others]).values_list("pk", flat=True))
+    friends = Friendship.objects.friends_of(user).filter(pk__in=[o.pk for o in others])
+    friend_ids = set(friends.values_list("pk", flat=True))
     strangers = [o for o in others if o.pk not in friend_ids]
     if strangers:
         raise RoomError(f"You can only add your friends; {_names(strangers)} {_is_are(strangers)} not your friend.")
@@ -294,7 +300,9 @@ class Room(models.Model):
             other_id = next(pk for pk in self.direct_user_ids() if pk != user.pk)
             if not Friendship.objects.are_friends(user, User(pk=other_id)):
                 other = User.objects.get(pk=other_id)
-                raise MessageError(f"You and {other.display_name} are no longer friends, so you cannot send messages here.")
+                raise MessageError(
+                    f"You and {other.display_name} are no longer friends, so you cannot send messages here."
+                )
 
     # --- Groups: each change locks the room row, so concurrent changes apply one at a time.
 
@@ -349,7 +357,6 @@ class Room(models.Model):
                     text += f" {heir.user.display_name} is now the owner."
             Message.objects.system(self, user, text)
             self._announce_left(user)
-
 
     # --- Live membership: the sockets of people who join or leave follow the room at once.
 

@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from friends.models import Friendship
@@ -388,6 +389,14 @@ def test_room_list_preview_is_short(direct_room, alice):
 
     [room] = Room.objects.for_user(alice)
     assert room.last_message_preview == "y" * 120
+
+
+def test_room_list_preview_hides_a_deleted_message(direct_room, alice):
+    Message.objects.post(direct_room, alice, "oops, my password")
+    direct_room.messages.update(deleted_at=timezone.now())
+
+    [room] = Room.objects.for_user(alice)
+    assert room.last_message_preview == "Message deleted"
 
 
 def test_room_list_costs_one_query_whatever_the_rooms(alice, django_assert_num_queries):
