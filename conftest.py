@@ -48,12 +48,35 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         test["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
 
+def clear_cache():
+    """Empty the cache between tests. On Redis only the cache's own keys go: the channel
+    layer shares the server, and FLUSHDB would pull its groups from under live sockets."""
+    from django.conf import settings
+
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    if prefix and settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    # Threads that ran database_sync_to_async and live servers may still hold sessions.
+    with django_db_blocker.unblock():
+        drop_other_sessions()
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = [FAST_HASHER]
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
@@ -197,8 +220,6 @@ def live_server_process(django_db_setup, django_db_blocker, tmp_path_factory, ma
     server = LiveServer(env, tmp_path_factory.mktemp("daphne") / "daphne.log")
     yield server
     server.stop()
-    with django_db_blocker.unblock():
-        drop_other_sessions()
 
 
 def drop_other_sessions():

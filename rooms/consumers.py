@@ -107,6 +107,8 @@ def _joined_room(user, room_id, since):
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    # No layer channel per socket: the process's hub hands each socket its frames (live.py).
+    channel_layer_alias = None
     user_id = None
 
     async def connect(self):
