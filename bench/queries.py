@@ -120,6 +120,8 @@ def build(size):
         connect([(person, friend) for friend in fillers], FILLER_MESSAGES)
     fresh = make_users(f"s{size}new", NEW_ROOM_RUNS)
     befriend_all([(alice, friend) for friend in fresh])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics, as a live database has them
     return alice, bob, room, fresh
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from friends.models import Friendship
@@ -134,6 +135,17 @@ def test_own_messages_are_styled_apart_by_sender(as_alice, alice, direct_room, b
 
     assert f'.message[data-sender-id="{alice.pk}"]' in response.text
     assert f'data-sender-id="{alice.pk}"' in response.text and f'data-sender-id="{bob.pk}"' in response.text
+
+
+def test_a_hidden_message_shows_as_deleted(as_alice, direct_room, bob):
+    message = Message.objects.post(direct_room, bob, "something rude")
+    direct_room.messages.update(deleted_at=timezone.now())
+
+    response = as_alice.get(room_url(direct_room))
+
+    assert f'id="message-{message.pk}"' in response.text
+    assert "This message was deleted." in response.text
+    assert "something rude" not in response.text
 
 
 def test_an_empty_room_says_so(as_alice, direct_room):
