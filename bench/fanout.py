@@ -100,7 +100,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 RATE_LIMIT, RATE_WINDOW = 10, 5.0
 RATE_HEADROOM = 0.7
 
-CONNECT_BATCH = 200  # concurrent handshakes per client process
+# Handshakes in flight at once (all client processes together). Each one queues for the
+# server's single database thread (session, rooms, presence); past daphne's 5 s handshake
+# timeout a queued handshake is refused, so more in flight only means more refusals.
+CONNECT_CONCURRENCY = 50
 CONNECT_ATTEMPTS = 3
 QUIET_SECONDS = 5.0  # drain: give up when nothing new arrives for this long
 DRAIN_LIMIT_SECONDS = 60.0
@@ -393,7 +396,7 @@ APP = "chatsite.asgi:application"
 class Servers:
     """`count` daphne processes on free ports, with their logs; stopped on exit."""
 
-    LOG_PROBLEM = re.compile(r"Traceback|ERROR|CRITICAL|Exception|exception")
+    LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (WARNING|ERROR|CRITICAL) (.*)$")
 
     def __init__(self, count, env, logdir, label):
         self.count, self.env, self.logdir, self.label = count, env, logdir, label
@@ -448,17 +451,33 @@ class Servers:
                 process.kill()
                 process.wait()
 
-    def problems(self, limit=12):
-        """Lines of the daphne logs that name an error or a traceback (and the line after)."""
-        found = []
+    def problems(self, limit=10):
+        """
+        Warnings and errors in the daphne logs, grouped: "count x record -> exception", where
+        the exception is the last line of the record's traceback, if it has one, and numbers
+        (ids, ports, task names) read N so that repeats group together.
+        """
+        counts = {}
         for path in self.logs:
-            lines = path.read_text(errors="replace").splitlines()
-            for i, line in enumerate(lines):
-                if self.LOG_PROBLEM.search(line):
-                    found.append(f"{path.name}: {line.strip()[:300]}")
-                    if len(found) >= limit:
-                        return found
-        return found
+            record = None
+            for line in [*path.read_text(errors="replace").splitlines(), "2000-01-01 00:00:00,0 ERROR end"]:
+                found = self.LOG_RECORD.match(line)
+                is_exception = re.match(r"^[\w.]+(Error|Exception|Exit|Interrupt)\b", line)
+                if found or line.startswith("Traceback") or is_exception:
+                    if found or record is None:
+                        if record is not None:
+                            counts[record] = counts.get(record, 0) + 1
+                        record = f"{found.group(1)} {found.group(2)}" if found else line.strip()
+                    elif is_exception:
+                        record = f"{record.split(' -> ')[0]} -> {line.strip()[:160]}"
+        counts.pop("ERROR end", None)
+        grouped = {}
+        for record, n in counts.items():
+            head, _, exception = record.partition(" -> ")
+            key = re.sub(r"\d+", "N", head)[:150] + (f" -> {re.sub(r'[0-9]+', 'N', exception)}" if exception else "")
+            grouped[key] = grouped.get(key, 0) + n
+        ranked = sorted(grouped.items(), key=lambda item: -item[1])
+        return [f"{n} x {record}" for record, n in ranked[:limit]]
 
 
 # --- The clients (asyncio + websockets, in one or more forked processes) ---------------------
@@ -477,7 +496,7 @@ class ClientPlan:
     messages: int
     senders: int  # message g is sent by client g % senders
     rate: float
-    probe_only: bool = False  # idle mode: client 0 (if here) sends one probe
+    connect_concurrency: int  # handshakes in flight at once from this process
 
 
 class Member:
@@ -527,18 +546,18 @@ class ClientProcess:
         return None
 
     async def connect_all(self):
-        """Open every socket, CONNECT_BATCH handshakes at a time; returns the failures."""
-        failures = 0
-        sockets = self.plan.sockets
-        for start in range(0, len(sockets), CONNECT_BATCH):
-            batch = sockets[start : start + CONNECT_BATCH]
-            results = await asyncio.gather(*(self.connect_one(*spec) for spec in batch))
-            for (index, _, _), ws in zip(batch, results):
-                if ws is None:
-                    failures += 1
-                else:
-                    self.members[index] = Member(ws, self.plan.messages, self.plan.senders)
-        return failures
+        """Open every socket, `connect_concurrency` handshakes at a time; returns the failures."""
+        gate = asyncio.Semaphore(self.plan.connect_concurrency)
+
+        async def gated(index, port, session_key):
+            async with gate:
+                ws = await self.connect_one(index, port, session_key)
+            if ws is not None:
+                self.members[index] = Member(ws, self.plan.messages, self.plan.senders)
+            return ws is None
+
+        failures = await asyncio.gather(*(gated(*spec) for spec in self.plan.sockets))
+        return sum(failures)
 
     async def receive(self, member):
         """Count every message fragment this socket receives; nothing else is parsed."""
@@ -661,14 +680,14 @@ def client_main(plan, pipe):
 class Clients:
     """Client processes (forked) driving the plan; the parent steps them through the phases."""
 
-    def __init__(self, room_id, sessions, ports, messages, senders, rate, processes):
+    def __init__(self, room_id, sessions, ports, messages, senders, rate, processes, concurrency=CONNECT_CONCURRENCY):
         fork = multiprocessing.get_context("fork")
         self.pipes, self.workers = [], []
         for w in range(processes):
             sockets = [
                 (i, ports[i % len(ports)], key) for i, (_, key) in enumerate(sessions) if i % processes == w
             ]
-            plan = ClientPlan(room_id, sockets, messages, senders, rate)
+            plan = ClientPlan(room_id, sockets, messages, senders, rate, max(1, concurrency // processes))
             parent_end, child_end = fork.Pipe()
             worker = fork.Process(target=client_main, args=(plan, child_end), daemon=True)
             worker.start()
@@ -715,12 +734,22 @@ def settle_seconds(sockets):
     return 2.0 + sockets / 2000
 
 
-def run_fanout(row, backends, logdir, client_processes, tag):
+@dataclass
+class ClientSide:
+    """How the clients run: in how many processes, and how many handshakes at once."""
+
+    processes: int = 2
+    connect_concurrency: int = CONNECT_CONCURRENCY
+
+
+def run_fanout(row, backends, logdir, side, tag):
     override = row.rate_limit_override
     backends.flush_redis()
     room_id, sessions = make_fixtures(backends, tag, row.clients, override)
     with Servers(row.processes, backends.env(override), logdir, tag) as servers:
-        clients = Clients(room_id, sessions, servers.ports, row.messages, row.senders, row.rate, client_processes)
+        clients = Clients(
+            room_id, sessions, servers.ports, row.messages, row.senders, row.rate, side.processes, side.connect_concurrency
+        )
         try:
             connected, failures, connect_seconds = clients.connected()
             time.sleep(settle_seconds(connected))
@@ -763,7 +792,7 @@ def run_fanout(row, backends, logdir, client_processes, tag):
     )
 
 
-def run_idle(sockets, backends, logdir, client_processes, tag):
+def run_idle(sockets, backends, logdir, side, tag):
     """sockets idle connections to one process; memory per socket; then one probe message."""
     backends.flush_redis()
     # One extra user for the warm-up socket, which stays connected through the measurement.
@@ -776,7 +805,7 @@ def run_idle(sockets, backends, logdir, client_processes, tag):
             rss_before = servers.rss_mb()
             started = time.monotonic()
             # The probe (message 0) is sent by client 0 after everyone is connected.
-            clients = Clients(room_id, sessions[:-1], servers.ports, 1, 1, 1.0, client_processes)
+            clients = Clients(room_id, sessions[:-1], servers.ports, 1, 1, 1.0, side.processes, side.connect_concurrency)
             try:
                 connected, failures, _ = clients.connected()
                 connect_seconds = time.monotonic() - started
@@ -956,12 +985,17 @@ def parse_args(argv=None):
     parser.add_argument("--clients", type=int_list, help="comma-separated client counts C (default 100 unless --idle)")
     parser.add_argument("--rate", type=float_list, default=[20.0], help="messages per second (comma-separated)")
     parser.add_argument("--processes", type=int_list, default=[1], help="daphne processes, 1 or 2 (comma-separated)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="send for this long (messages = rate x seconds)")
+    parser.add_argument(
+        "--seconds", type=float, help="send for this long: messages = rate x seconds (default 20; --quick 10, --full 30)"
+    )
     parser.add_argument("--messages", type=int, help="send this many messages (instead of --seconds)")
     parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--idle", type=int_list, default=[], help="idle socket counts for one process (comma-separated)")
     parser.add_argument("--client-processes", type=int, default=2, help="client processes sharing the sockets")
+    parser.add_argument(
+        "--connect-concurrency", type=int, default=CONNECT_CONCURRENCY, help="handshakes in flight at once (all clients)"
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL (no database)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis URL; a database other than 0 is flushed")
     parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs (their folder is printed)")
@@ -969,14 +1003,26 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.quick or args.full:
         args.plan = QUICK if args.quick else FULL
+        args.seconds = args.seconds or (10.0 if args.quick else 30.0)
     else:
         clients = args.clients or ([] if args.idle else [100])
         rows = [(c, r, p) for c in clients for r in args.rate for p in args.processes]
         args.plan = [(args.db, args.layer, rows, args.idle)]
+        args.seconds = args.seconds or 20.0
     for db, layer, rows, _ in args.plan:
         if layer == "memory" and any(p > 1 for _, _, p in rows):
             parser.error("the in-memory layer works with one process only: use --layer redis for --processes 2")
     return args
+
+
+def server_version():
+    """The commit the servers run, and whether the work tree differs from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line]
+    version = git("log", "-1", "--format=%h %s")[:90] or "unknown"
+    return version + (f" (+ uncommitted changes in {len(changed)} files)" if changed else "")
 
 
 def main(argv=None):
@@ -984,7 +1030,12 @@ def main(argv=None):
     workdir = Path(tempfile.mkdtemp(prefix="chatsite-bench-"))
     (workdir / "static").mkdir()  # the servers' STATIC_ROOT (nothing is collected)
     fanouts, idles, notes = [], [], []
-    print(f"daphne: DEBUG=0, -v 0 (no access log); client processes: {args.client_processes}; logs in {workdir}")
+    side = ClientSide(args.client_processes, args.connect_concurrency)
+    print(f"server code: {server_version()}")
+    print(
+        f"daphne: DEBUG=0, -v 0 (no access log); client processes: {side.processes}, "
+        f"{side.connect_concurrency} handshakes at once; logs in {workdir}"
+    )
     try:
         for db, layer, rows, idle_counts in args.plan:
             with Backends(db, layer, args.postgres, args.redis, workdir) as backends:
@@ -999,13 +1050,13 @@ def main(argv=None):
                         )
                     print(f"  {db}/{layer}: {clients} clients, {rate:g} msg/s, {processes} process(es), "
                           f"{messages} messages from {row.senders} senders ...", flush=True)  # fmt: skip
-                    result = run_fanout(row, backends, workdir, args.client_processes, f"{db[:2]}{layer[:2]}f{n}")
+                    result = run_fanout(row, backends, workdir, side, f"{db[:2]}{layer[:2]}f{n}")
                     print(f"    p99 {result.percentile_ms(0.99):.1f} ms, lost {result.lost}, "
                           f"dup {result.duplicated}, ooo {result.out_of_order}", flush=True)  # fmt: skip
                     fanouts.append(result)
                 for n, sockets in enumerate(idle_counts):
                     print(f"  {db}/{layer}: {sockets} idle sockets ...", flush=True)
-                    result = run_idle(sockets, backends, workdir, args.client_processes, f"{db[:2]}{layer[:2]}i{n}")
+                    result = run_idle(sockets, backends, workdir, side, f"{db[:2]}{layer[:2]}i{n}")
                     print(f"    {result.kb_per_socket:.1f} KB/socket, probe reached {result.probe_received}", flush=True)
                     idles.append(result)
     finally:
