@@ -13,6 +13,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Lower
 
+from rooms import frames, live
+
 
 class FriendError(ValidationError):
     """A friend rule was broken; the message is meant for the person who tried."""
@@ -127,6 +129,16 @@ class FriendRequestQuerySet(models.QuerySet):
         return self.select_related("from_user", "to_user")
 
 
+def _badge_changed(user_id):
+    """After commit, every open tab of the user shows their new count of waiting requests."""
+
+    def send():
+        count = FriendRequest.objects.waiting_for(user_id).count()
+        live.broadcast(live.user_group(user_id), frames.requests_badge(count))
+
+    transaction.on_commit(send, robust=True)
+
+
 class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
     def send(self, from_user, to_user, reason=""):
         """
@@ -152,7 +164,9 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
             if pending is None:
                 try:
                     with transaction.atomic():
-                        return self.create(from_user=from_user, to_user=to_user, reason=reason)
+                        request = self.create(from_user=from_user, to_user=to_user, reason=reason)
+                        _badge_changed(to_user.pk)
+                        return request
                 except IntegrityError:
                     # A send between the same two people committed first (the database
                     # allows one pending request per pair): carry on with that one.
@@ -265,6 +279,7 @@ class FriendRequest(models.Model):
                 )
             current.status = status
             current.save(update_fields=["status", "updated_at"])
+            _badge_changed(self.to_user_id)
             if status == self.Status.ACCEPTED:
                 # The people on a request never change: use the ones this instance may have loaded.
                 Friendship.objects.befriend(self.from_user, self.to_user)

@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from chatsite.htmx import page_or_partial
+from rooms.live import presence
 
 from .forms import FriendRequestForm
 from .models import FriendError, FriendRequest, Friendship
@@ -37,9 +38,11 @@ def _page(items, number):
 
 def _friend_list_context(request, form=None):
     search = request.GET.get("q", "").strip()
+    friends = _page(Friendship.objects.friend_list(request.user, search), request.GET.get("page"))
     return {
         "search": search,
-        "friends": _page(Friendship.objects.friend_list(request.user, search), request.GET.get("page")),
+        "friends": friends,
+        "online_ids": presence.online(friend.pk for friend in friends),
         "form": form or FriendRequestForm(),
     }
 

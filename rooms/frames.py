@@ -7,6 +7,7 @@ styled by a per-reader CSS rule on the page), and the same bytes go to every soc
 """
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 TEMPLATE = "rooms/frames.html"
 
@@ -27,7 +28,7 @@ def messages(messages):
 
 def room_added(room):
     """A room the reader just joined, for the top of their room list (room from for_user)."""
-    return _render("room-added", r=room)
+    return _render("room-added", r=room, chat_url=reverse("rooms:chat"))
 
 
 def error(text, room_id=None):
@@ -43,7 +44,7 @@ def typing(room_id, user):
 
 
 def presence(user_id, online):
-    return _render("presence", user_id=user_id, online=online)
+    return _render("presence", user_id=user_id, online_ids={user_id} if online else set())
 
 
 def resync():

@@ -18,6 +18,7 @@ reconnects (or is told to resync after a layer outage) asks for "messages after 
 import asyncio
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -47,10 +48,26 @@ def broadcast(group, html="", *, event=None, exclude_user=None):
     Synchronous, for model code and `transaction.on_commit`. Returns False, having logged
     why, when the channel layer cannot be reached: the caller decides what the person sees.
     """
+    send = async_to_sync(get_channel_layer().group_send)
+    message = _layer_message(group, html, event, exclude_user)
     try:
-        async_to_sync(get_channel_layer().group_send)(group, _layer_message(group, html, event, exclude_user))
+        if _loop_running_here():
+            # Sync code on an event loop's thread (a test driving a browser) cannot block on
+            # the loop; hand the send to a short-lived thread instead.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(send, group, message).result()
+        else:
+            send(group, message)
     except Exception:
         log.warning("live: broadcast to %s failed; live delivery is degraded", group, exc_info=True)
+        return False
+    return True
+
+
+def _loop_running_here():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
         return False
     return True
 

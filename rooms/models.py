@@ -109,6 +109,11 @@ class RoomQuerySet(models.QuerySet):
                     ),
                     default=F("name"),
                 ),
+                other_user_id=Case(
+                    When(kind=Room.Kind.DIRECT, then=Subquery(others.values("user_id")[:1])),
+                    default=None,
+                    output_field=models.BigIntegerField(),
+                ),
                 other_avatar=Case(
                     When(kind=Room.Kind.DIRECT, then=Subquery(others.values("user__avatar")[:1])),
                     default=Value(""),
@@ -153,6 +158,7 @@ class RoomManager(models.Manager.from_queryset(RoomQuerySet)):
             with transaction.atomic():
                 room = self.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=user)
                 Membership.objects.bulk_create([Membership(room=room, user=user), Membership(room=room, user=other)])
+                room._announce_joined([user, other])
         except IntegrityError:
             return self.get(direct_key=key), False
         return room, True

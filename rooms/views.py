@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from .forms import AddMembersForm, GroupForm
+from .live import presence
 from .models import Message, MessageError, Room, RoomError, RoomNotFound
 
 CHAT = "rooms/chat.html"
@@ -155,6 +156,7 @@ def _chat_page(request, room=None, status=200, **context):
     shown = _positive_int(request.GET.get("rooms"), default=ROOM_LIST_PAGE)
     rooms = list(Room.objects.for_user(request.user).matching(search)[: shown + 1])
     context.update(rooms=rooms[:shown], more_rooms=shown + ROOM_LIST_PAGE if len(rooms) > shown else None)
+    context["online_ids"] = presence.online(r.other_user_id for r in rooms[:shown] if r.other_user_id)
     context.update(search=search, room=room)
     if room is not None:
         before = _positive_int(request.GET.get("before"))

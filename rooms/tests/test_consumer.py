@@ -393,3 +393,20 @@ async def test_links_become_clickable_with_a_safe_rel(layer, alice, bob, direct_
     links = [attrs for tag, attrs in FrameMarkup(frame).elements if tag == "a"]
     assert links == [{"href": "https://example.com/a?b=1", "rel": "noopener nofollow ugc", "target": "_blank"}]
     await bob_socket.disconnect()
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+async def test_the_badge_counts_a_friend_request_as_it_arrives_and_as_it_is_answered(layer, alice, bob):
+    from friends.models import FriendRequest
+
+    bob_socket = await connect(bob)
+    request = await sync_to_async(FriendRequest.objects.send)(alice, bob, "climbing partner?")
+    badge = await frame_with(bob_socket, "requests-badge")
+    assert 'aria-label="1 pending friend request' in badge and ">1</span>" in badge
+
+    await sync_to_async(request.reject)(by=bob)
+    badge = await frame_with(bob_socket, "requests-badge")
+    assert 'class="badge hidden"' in badge
+    await bob_socket.disconnect()

@@ -1,0 +1,115 @@
+"""Live messaging in two real browsers: typing, delivery, the room list, going offline."""
+
+import pytest
+from playwright.sync_api import expect
+
+from friends.models import Friendship
+from rooms.models import Message, Room
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def room(alice, bob):
+    Friendship.objects.befriend(alice, bob)
+    room, _ = Room.objects.get_or_create_direct(alice, bob)
+    return room
+
+
+def open_room(new_page, login_as, user, room):
+    page = new_page()
+    login_as(page, user)
+    page.goto(f"/chat/{room.pk}/")
+    # Connected: the page's socket has said hello (the send goes over it from now on).
+    page.wait_for_function("() => !document.getElementById('live-notice') || document.getElementById('live-notice').hidden")
+    page.wait_for_timeout(300)
+    return page
+
+
+def lose_connection(page):
+    """Go offline. Chromium keeps an open WebSocket through offline emulation, so the page's
+    socket is dropped too, as a lost network would drop it."""
+    page.context.set_offline(True)
+    page.evaluate("document.getElementById('live')['htmx-internal-data'].webSocket.socket.close(4000)")
+
+
+def test_typing_and_a_message_reach_the_other_side_live(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+
+    alice_page.locator("#message-body").press_sequentially("Hi Bo", delay=30)
+    expect(bob_page.locator(f"#typing-{room.pk}")).to_have_text("Alice is typing…")
+    expect(alice_page.locator(f"#typing-{room.pk}")).to_have_text("")
+
+    alice_page.locator("#message-body").press_sequentially("b!")
+    alice_page.press("#message-body", "Enter")
+    expect(bob_page.locator("#messages .message .body")).to_have_text(["Hi Bob!"], timeout=2000)
+    expect(bob_page.locator(f"#room-item-{room.pk} .room-preview")).to_have_text("Hi Bob!")
+    expect(bob_page.locator(f"#typing-{room.pk}")).to_have_text("")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["Hi Bob!"])
+    expect(alice_page.locator("#message-body")).to_have_value("")
+    assert list(Message.objects.values_list("body", flat=True)) == ["Hi Bob!"]
+
+
+def test_typing_clears_after_five_seconds(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    alice_page.locator("#message-body").press_sequentially("thinking")
+    expect(bob_page.locator(f"#typing-{room.pk}")).to_have_text("Alice is typing…")
+    expect(bob_page.locator(f"#typing-{room.pk}")).to_have_text("", timeout=7000)
+
+
+def test_nothing_is_missed_or_doubled_across_a_lost_connection(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+
+    lose_connection(bob_page)
+    expect(bob_page.locator("#live-notice")).to_be_visible()
+    for n in (1, 2, 3):
+        alice_page.fill("#message-body", f"while you were away {n}")
+        alice_page.press("#message-body", "Enter")
+        expect(alice_page.locator("#messages .message .body").last).to_have_text(f"while you were away {n}")
+
+    # Bob types while offline: the text stays in his box until it is delivered.
+    bob_page.fill("#message-body", "sent from the tunnel")
+    bob_page.press("#message-body", "Enter")
+    expect(bob_page.locator("#message-body")).to_have_value("sent from the tunnel")
+    assert not Message.objects.filter(body="sent from the tunnel").exists()
+
+    bob_page.context.set_offline(False)
+    expected = [f"while you were away {n}" for n in (1, 2, 3)] + ["sent from the tunnel"]
+    expect(bob_page.locator("#messages .message .body")).to_have_text(expected, timeout=15000)
+    expect(bob_page.locator("#message-body")).to_have_value("")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(expected)
+    assert Message.objects.filter(body="sent from the tunnel").count() == 1
+    ids = bob_page.locator("#messages .message").evaluate_all("els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)) == 4
+
+
+def test_other_rooms_count_unread_and_move_to_the_top(new_page, login_as, alice, bob, carol, room):
+    Friendship.objects.befriend(alice, carol)
+    carol_room, _ = Room.objects.get_or_create_direct(alice, carol)
+    Message.objects.post(carol_room, carol, "older news")
+    alice_page = open_room(new_page, login_as, alice, carol_room)
+    expect(alice_page.locator("#room-items > li").first).to_have_id(f"room-item-{carol_room.pk}")
+
+    bob_page = open_room(new_page, login_as, bob, room)
+    for text in ("one", "two"):
+        bob_page.fill("#message-body", text)
+        bob_page.press("#message-body", "Enter")
+    bob_item = alice_page.locator(f"#room-item-{room.pk}")
+    expect(bob_item.locator(".badge.unread")).to_have_text("2")
+    expect(bob_item.locator(".room-preview")).to_have_text("two")
+    expect(alice_page.locator("#room-items > li").first).to_have_id(f"room-item-{room.pk}")
+
+
+def test_a_friend_coming_online_shows_on_the_friend_list(new_page, login_as, alice, bob, room):
+    alice_page = new_page()
+    login_as(alice_page, alice)
+    alice_page.goto("/friends/")
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence")).to_have_attribute("title", "Offline")
+    bob_page = new_page()
+    login_as(bob_page, bob)
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_be_visible()
+    bob_page.close()
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_have_count(0)
