@@ -31,8 +31,12 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Deactivate (ban) the selected users", permissions=["change"])
     def deactivate(self, request, queryset):
-        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
-        self.message_user(request, f"{count} user(s) deactivated; they can no longer log in.", messages.SUCCESS)
+        """Each user is saved, so their open sockets close at once too (User.save)."""
+        banned = list(queryset.exclude(pk=request.user.pk).filter(is_active=True))
+        for user in banned:
+            user.is_active = False
+            user.save(update_fields=["is_active", "updated_at"])
+        self.message_user(request, f"{len(banned)} user(s) deactivated; they can no longer log in.", messages.SUCCESS)
 
     @admin.action(description="Reactivate the selected users", permissions=["change"])
     def reactivate(self, request, queryset):

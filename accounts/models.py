@@ -1,7 +1,9 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
+
+from rooms import live
 
 
 class UserManager(DjangoUserManager):
@@ -66,6 +68,12 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
         super().save(*args, **kwargs)
+        if not self.is_active and self.pk:
+            # A deactivated (banned) account keeps no open socket, on any server process.
+            transaction.on_commit(self._close_sockets, robust=True)
+
+    def _close_sockets(self):
+        live.broadcast(live.user_group(self.pk), event={"kind": "user.deactivated"})
 
     @property
     def display_name(self):

@@ -198,7 +198,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id = _room_id(frame)
         if room_id not in self.room_ids:
             raise FrameError("This room does not exist.")
-        if await cache.aadd(f"typing:{room_id}:{self.user_id}", 1, TYPING_EVERY_SECONDS):
+        try:
+            first_in_a_while = await cache.aadd(f"typing:{room_id}:{self.user_id}", 1, TYPING_EVERY_SECONDS)
+        except Exception:  # the cache is down: typing is a nicety, skip it
+            log.warning("chat: typing throttle unavailable", exc_info=True)
+            return
+        if first_in_a_while:
             await abroadcast(room_group(room_id), frames.typing(room_id, self.user), exclude_user=self.user_id)
 
     # --- Frames from the hub ----------------------------------------------------------------

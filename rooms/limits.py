@@ -1,9 +1,12 @@
 """Send rate limit per person, shared by every process through the cache."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 
 def now():
@@ -15,8 +18,17 @@ def allow_send(user_id):
     Count one message for user_id and say whether it is allowed: at most CHAT_RATE_LIMIT
     messages per CHAT_RATE_WINDOW seconds, estimated with a sliding window over two fixed
     buckets (so a burst cannot slip through at a bucket boundary). A refused message is
-    not counted.
+    not counted. When the cache cannot be reached the message is allowed: losing a message
+    to an outage would be worse than a burst slipping through.
     """
+    try:
+        return _count_send(user_id)
+    except Exception:
+        log.warning("rate limit: cache unavailable; allowing the send", exc_info=True)
+        return True
+
+
+def _count_send(user_id):
     window, limit = settings.CHAT_RATE_WINDOW, settings.CHAT_RATE_LIMIT
     t = now()
     bucket = int(t // window)

@@ -410,3 +410,45 @@ async def test_the_badge_counts_a_friend_request_as_it_arrives_and_as_it_is_answ
     badge = await frame_with(bob_socket, "requests-badge")
     assert 'class="badge hidden"' in badge
     await bob_socket.disconnect()
+
+
+async def test_a_ban_closes_every_open_socket_of_that_user(layer, alice, bob):
+    from rooms.consumers import CLOSE_DEACTIVATED
+
+    first_tab, second_tab, bob_socket = await connect(alice), await connect(alice), await connect(bob)
+
+    @sync_to_async
+    def ban():
+        alice.is_active = False
+        alice.save()
+
+    await ban()
+    for tab in (first_tab, second_tab):
+        closed = await tab.receive_output(timeout=3)
+        assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_DEACTIVATED)
+    assert await bob_socket.receive_nothing(timeout=QUIET)
+    for socket in (first_tab, second_tab, bob_socket):
+        await socket.disconnect()
+
+
+async def test_a_lost_database_connection_gives_an_error_and_stores_nothing(layer, alice, bob, direct_room, monkeypatch):
+    from django.db import OperationalError
+
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+
+    def connection_lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Message.objects, "create", connection_lost)
+    await send(alice_socket, type="send", room=direct_room.pk, body="into the void", client_id=str(uuid.uuid4()))
+    error = await frame_with(alice_socket, "send-error")
+    assert "Your message could not be stored; nothing was sent. Try again." in error
+    assert await frames_until_quiet(bob_socket) == []
+    monkeypatch.undo()
+
+    await send(alice_socket, type="send", room=direct_room.pk, body="back again", client_id=str(uuid.uuid4()))
+    await frame_with(bob_socket, "back again")
+    bodies = await sync_to_async(lambda: list(Message.objects.values_list("body", flat=True)))()
+    assert bodies == ["back again"]
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
