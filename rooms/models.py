@@ -70,6 +70,11 @@ def _preview():
     return Case(When(deleted_at__isnull=False, then=Value("Message deleted")), default=Substr("body", 1, 120))
 
 
+def _author():
+    """Who the room list names before a preview: the sender, but nobody for a system line."""
+    return Case(When(kind=Message.Kind.SYSTEM, then=Value(None)), default=F("sender__nickname"))
+
+
 # --- Rooms ----------------------------------------------------------------------------------
 
 
@@ -86,8 +91,8 @@ class RoomQuerySet(models.QuerySet):
         - `title`: the other person's nickname for a direct room, the name for a group;
         - `other_avatar`: the other person's avatar file name (direct rooms);
         - `member_count`;
-        - `last_message_id`, `last_message_preview` (the first 120 characters, unless deleted),
-          `last_message_kind`, `last_message_sender`, `last_message_at`;
+        - `last_message_preview`: its first 120 characters, unless deleted (None: no messages);
+        - `last_message_sender`: who wrote it (None for a system message);
         - `activity_at`: the last message's time, else the room's creation;
         - `last_read_message_id`, `role`: the user's own membership;
         - `unread_count`: messages by others after the user's read mark.
@@ -120,14 +125,11 @@ class RoomQuerySet(models.QuerySet):
                     output_field=models.CharField(),
                 ),
                 member_count=_count(Membership.objects.filter(room=OuterRef("pk"))),
-                last_message_id=Subquery(latest.values("pk")[:1]),
                 last_message_preview=Subquery(latest.annotate(preview=_preview()).values("preview")[:1]),
-                last_message_kind=Subquery(latest.values("kind")[:1]),
-                last_message_sender=Subquery(latest.values("sender__nickname")[:1]),
-                last_message_at=Subquery(latest.values("created_at")[:1]),
+                last_message_sender=Subquery(latest.annotate(author=_author()).values("author")[:1]),
+                activity_at=Coalesce(Subquery(latest.values("created_at")[:1]), "created_at"),
                 unread_count=_count(unread),
             )
-            .annotate(activity_at=Coalesce("last_message_at", "created_at"))
             .order_by("-activity_at", "-pk")
         )
 

@@ -356,7 +356,8 @@ def test_room_list_shows_titles_counts_previews_and_unread(direct_room, group, a
     weekend = rooms[group.pk]
     assert weekend.title == "Weekend"
     assert weekend.member_count == 3
-    assert weekend.last_message_kind == Message.Kind.SYSTEM
+    assert weekend.last_message_preview == "Alice created the group with Bob and Carol."
+    assert weekend.last_message_sender is None  # a system line names nobody
     assert weekend.unread_count == 0  # she created it herself
 
 

@@ -166,6 +166,16 @@ def test_bob_sees_the_room_under_alices_name_with_one_unread(client, bob, alice,
     assert 'aria-label="1 unread message"' in item
 
 
+def test_group_previews_name_the_sender_but_not_for_system_lines(as_alice, group, bob):
+    item = rf'<li id="room-item-{group.pk}">.*?</li>'
+    system_line = re.search(item, as_alice.get(reverse("rooms:chat")).text, re.S).group(0)
+    Message.objects.post(group, bob, "see you saturday")
+    message_line = re.search(item, as_alice.get(reverse("rooms:chat")).text, re.S).group(0)
+
+    assert '<span class="room-preview">Alice created the group with Bob and Carol.</span>' in system_line
+    assert '<span class="room-preview">Bob: see you saturday</span>' in message_line
+
+
 def test_opening_a_room_marks_it_read(client, bob, alice, direct_room):
     Message.objects.post(direct_room, alice, "one")
     newest = Message.objects.post(direct_room, alice, "two")
