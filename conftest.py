@@ -161,6 +161,10 @@ class LiveServer:
         self.stop()
         raise RuntimeError(f"daphne did not answer within {timeout}s:\n{Path(log_path).read_text()}")
 
+    def log_text(self):
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()

@@ -41,43 +41,40 @@ def _layer_message(group, html, event, exclude_user):
     return {"type": HUB_MESSAGE, "group": group, "html": html, "event": event, "exclude_user": exclude_user}
 
 
-def broadcast(group, html="", *, event=None, exclude_user=None):
+async def abroadcast(group, html="", *, event=None, exclude_user=None):
     """
     Send a frame (and/or a control event) to every socket in group, on every process.
 
-    Synchronous, for model code and `transaction.on_commit`. Returns False, having logged
-    why, when the channel layer cannot be reached: the caller decides what the person sees.
+    Returns False, having logged why, when the channel layer cannot be reached: the caller
+    decides what the person sees. One retry: after a Redis restart the first use of each
+    pooled connection fails ("Connection closed by server") and the second succeeds.
     """
-    send = async_to_sync(get_channel_layer().group_send)
     message = _layer_message(group, html, event, exclude_user)
-    try:
-        if _loop_running_here():
-            # Sync code on an event loop's thread (a test driving a browser) cannot block on
-            # the loop; hand the send to a short-lived thread instead.
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                pool.submit(send, group, message).result()
-        else:
-            send(group, message)
-    except Exception:
-        log.warning("live: broadcast to %s failed; live delivery is degraded", group, exc_info=True)
-        return False
-    return True
+    for attempt in (1, 2):
+        try:
+            await get_channel_layer().group_send(group, message)
+            return True
+        except Exception:
+            if attempt == 2:
+                log.warning("live: broadcast to %s failed; live delivery is degraded", group, exc_info=True)
+    return False
+
+
+def broadcast(group, html="", *, event=None, exclude_user=None):
+    """`abroadcast` for synchronous code: model methods and `transaction.on_commit`."""
+    send = async_to_sync(abroadcast)
+    if _loop_running_here():
+        # Sync code on an event loop's thread (a test driving a browser) cannot block on
+        # the loop; hand the send to a short-lived thread instead.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(send, group, html, event=event, exclude_user=exclude_user).result()
+    return send(group, html, event=event, exclude_user=exclude_user)
 
 
 def _loop_running_here():
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return False
-    return True
-
-
-async def abroadcast(group, html="", *, event=None, exclude_user=None):
-    """`broadcast` for async code (the consumer)."""
-    try:
-        await get_channel_layer().group_send(group, _layer_message(group, html, event, exclude_user))
-    except Exception:
-        log.warning("live: broadcast to %s failed; live delivery is degraded", group, exc_info=True)
         return False
     return True
 
