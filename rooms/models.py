@@ -83,25 +83,16 @@ class RoomQuerySet(models.QuerySet):
         """Rooms the user is a member of (no annotations: for checks and actions)."""
         return self.filter(memberships__user=user)
 
-    def for_user(self, user):
+    def as_seen_by(self, user):
         """
-        The user's rooms, newest activity first, each annotated with what the room list shows,
-        in one query whatever the number of rooms, members or messages:
+        The user's rooms, each annotated with what its header shows, in one query:
 
         - `title`: the other person's nickname for a direct room, the name for a group;
-        - `other_avatar`: the other person's avatar file name (direct rooms);
+        - `other_user_id`, `other_avatar`: the other person in a direct room (its avatar file);
         - `member_count`;
-        - `last_message_preview`: its first 120 characters, unless deleted (None: no messages);
-        - `last_message_sender`: who wrote it (None for a system message);
-        - `activity_at`: the last message's time, else the room's creation;
-        - `last_read_message_id`, `role`: the user's own membership;
-        - `unread_count`: messages by others after the user's read mark.
+        - `role`, `last_read_message_id`: the user's own membership.
         """
         others = Membership.objects.filter(room=OuterRef("pk")).exclude(user=user)
-        latest = Message.objects.filter(room=OuterRef("pk")).order_by("-pk")
-        unread = Message.objects.filter(room=OuterRef("pk"), pk__gt=OuterRef("last_read_message_id")).exclude(
-            sender=user
-        )
         return (
             self.with_member(user)
             # The same join as the filter above: this user's membership row.
@@ -125,6 +116,26 @@ class RoomQuerySet(models.QuerySet):
                     output_field=models.CharField(),
                 ),
                 member_count=_count(Membership.objects.filter(room=OuterRef("pk"))),
+            )
+        )
+
+    def for_user(self, user):
+        """
+        The user's rooms as the room list shows them, newest activity first, in one query
+        whatever the number of rooms, members or messages: `as_seen_by()`, and
+
+        - `last_message_preview`: its first 120 characters, unless deleted (None: no messages);
+        - `last_message_sender`: who wrote it (None for a system message);
+        - `activity_at`: the last message's time, else the room's creation;
+        - `unread_count`: messages by others after the user's read mark.
+        """
+        latest = Message.objects.filter(room=OuterRef("pk")).order_by("-pk")
+        unread = Message.objects.filter(room=OuterRef("pk"), pk__gt=OuterRef("last_read_message_id")).exclude(
+            sender=user
+        )
+        return (
+            self.as_seen_by(user)
+            .annotate(
                 last_message_preview=Subquery(latest.annotate(preview=_preview()).values("preview")[:1]),
                 last_message_sender=Subquery(latest.annotate(author=_author()).values("author")[:1]),
                 activity_at=Coalesce(Subquery(latest.values("created_at")[:1]), "created_at"),

@@ -60,7 +60,7 @@ def post_message(request, room_id):
     except RoomNotFound:
         raise Http404 from None
     if request.htmx:
-        room = _room_or_404(request, room_id)  # its list item, with the new preview
+        room = Room.objects.for_user(request.user).get(pk=room.pk)  # its list item, with the new preview
         return render(request, f"{CHAT}#sent", {"message": message, "room": room, "client_id": uuid.uuid4()})
     return redirect(f"{room.get_absolute_url()}#message-{message.pk}")
 
@@ -133,8 +133,8 @@ def leave(request, room_id):
 
 
 def _room_or_404(request, room_id):
-    """One of the user's rooms, annotated as in the room list; 404 for anyone else's."""
-    return get_object_or_404(Room.objects.for_user(request.user), pk=room_id)
+    """One of the user's rooms, with what its header shows; 404 for anyone else's."""
+    return get_object_or_404(Room.objects.as_seen_by(request.user), pk=room_id)
 
 
 def _positive_int(value, default=None):

@@ -420,3 +420,10 @@ def test_a_direct_room_whose_other_person_is_gone_is_still_listed(direct_room, a
 
     [room] = Room.objects.for_user(alice)
     assert room.title == "Deleted user"
+
+
+def test_a_room_as_seen_by_a_member_has_its_header_in_one_query(group, bob, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        room = Room.objects.as_seen_by(bob).get(pk=group.pk)
+
+    assert (room.title, room.member_count, room.role, room.other_user_id) == ("Weekend", 3, "member", None)
