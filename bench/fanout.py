@@ -30,8 +30,8 @@ The Redis layer uses a dedicated database (default redis://127.0.0.1:6379/9), fl
 each row; a URL on database 0 is never flushed.
 
 The send rate limit (CHAT_RATE_LIMIT per CHAT_RATE_WINDOW seconds, 10 per 5 s by default) is
-respected, not raised: each sender sends at most 70 % of it, so S = ceil(rate / (0.7 * 10/5)),
-e.g. 15 senders at 20 msg/s. When a row has fewer clients than that, the benchmark raises
+respected, not raised: each sender sends at most half of it, so S = ceil(rate / (0.5 * 10/5)),
+e.g. 20 senders at 20 msg/s. When a row has fewer clients than that, the benchmark raises
 CHAT_RATE_LIMIT for that row only and says so under the table.
 
 Fan-out table columns:
@@ -45,21 +45,29 @@ Fan-out table columns:
                   message's fragment, over every (message, member) pair including the sender
     deliv/s       first deliveries (message, member) per second, from the first send to the
                   last receipt
-    lost          (message, member) pairs never received
+    lost          (stored message, member) pairs never received; what is stored is read
+                  from the database after the row
     dup           fragments received again for a message that member already had
     ooo           out of order: a member received a sender's message after a later message
                   of the same sender
+    refused       messages the server did not store (the sender got an error fragment,
+                  quoted under the tables); should be 0, or the row sent less than it says
     server CPU    user + system CPU of all daphne processes during the send phase, as a
                   percentage of one core (200 % = both cores of this machine)
     peak MB       peak resident memory (VmHWM) of the largest daphne process
 
-Under the table, "where the CPU went" shows the same window for the client processes,
-PostgreSQL and Redis, and what else was seen (error fragments, early closes).
+Under it, "where the CPU went" shows the same window for the client processes, PostgreSQL,
+Redis and everything else on the machine ("other CPU": other people's tests, say, which
+make a row's latencies worse than the code's), the senders, how late the clients sent
+against their schedule, error fragments received and sockets closed or never opened.
 
-Idle table columns: sockets held open by one daphne process; connect time; the process's
-resident memory (VmRSS) before (after a warm-up connection) and after connecting; KB per
-socket = RSS delta / sockets; and how many sockets received one probe message afterwards
-(every idle socket is a member of the same room, so the probe proves they are all live).
+Idle table columns: sockets held open by one daphne process; how long they took to connect
+and the server CPU per handshake; the process's resident memory (VmRSS) before (with one
+warm-up socket) and after connecting; KB per socket = RSS delta / sockets; and how many of
+them received one probe message afterwards (every idle socket is a member of one room, so
+the probe proves they are all live).
+
+Warnings and errors in the daphne logs are printed under the tables, grouped and counted.
 
 Targets (PostgreSQL + Redis, every message stored) are checked for the rows they concern
 and printed under the tables; `--check` exits 1 when one is missed.
@@ -84,6 +92,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -98,15 +107,20 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # The send rate limit's defaults (chatsite/settings.py) and the share of it a sender uses.
 RATE_LIMIT, RATE_WINDOW = 10, 5.0
-RATE_HEADROOM = 0.7
+RATE_HEADROOM = 0.5
 
 # Handshakes in flight at once (all client processes together). Each one queues for the
 # server's single database thread (session, rooms, presence); past daphne's 5 s handshake
 # timeout a queued handshake is refused, so more in flight only means more refusals.
 CONNECT_CONCURRENCY = 50
 CONNECT_ATTEMPTS = 3
-QUIET_SECONDS = 5.0  # drain: give up when nothing new arrives for this long
-DRAIN_LIMIT_SECONDS = 60.0
+# Draining: after the last send, stop waiting when nothing new arrives for QUIET_SECONDS
+# (a quiet server has delivered all it will), and in any case after DRAIN_LIMIT_SECONDS.
+QUIET_SECONDS = 10.0
+DRAIN_LIMIT_SECONDS = 120.0
+# Before each row, wait (up to --quiet-wait seconds) until the rest of the machine uses less
+# than this share of one core: the machine is shared, and others' load makes latencies worse.
+QUIET_MACHINE_CORES = 0.3
 
 # Targets (issue 5): correctness in every row; latency and idle memory on PostgreSQL + Redis.
 P99_TARGETS_MS = {(100, 20, 1): 50, (100, 20, 2): 50, (500, 20, 2): 250}
@@ -145,7 +159,9 @@ class FanoutResult:
     connect_seconds: float
     latencies_us: array.array
     deliveries: int
-    lost: int
+    lost: int  # (stored message, member) pairs never received
+    refused: int  # messages sent but not stored (the sender got an error fragment)
+    unstored_deliveries: int  # receipts of messages that are not stored: must be 0
     duplicated: int
     out_of_order: int
     span_seconds: float
@@ -155,12 +171,19 @@ class FanoutResult:
     client_cpu: float
     postgres_cpu: float
     redis_cpu: float
+    machine_cpu: float  # the whole machine: what is not ours above is someone else's load
     error_frames: int = 0
     error_sample: str = ""
     closed_early: int = 0
     connect_failures: int = 0
     max_send_lag_ms: float = 0.0
     log_problems: list = field(default_factory=list)
+
+    @property
+    def other_cpu(self):
+        """CPU the rest of the machine used in the window (other people's tests, the kernel)."""
+        ours = self.server_cpu + self.client_cpu + self.postgres_cpu + self.redis_cpu
+        return max(0.0, self.machine_cpu - ours)
 
     @cached_property
     def _ordered(self):
@@ -180,9 +203,11 @@ class IdleResult:
     db: str
     connected: int
     connect_seconds: float
+    connect_cpu: float  # server CPU seconds spent while the sockets connected
     rss_before_mb: float
     rss_after_mb: float
     probe_received: int
+    probe_max_ms: float  # the probe's latency to its last receiver
     connect_failures: int
     closed_early: int
     log_problems: list = field(default_factory=list)
@@ -225,20 +250,43 @@ def cpu_of_command(name):
     return total
 
 
+def machine_busy_seconds():
+    """CPU seconds the whole machine has spent busy (all cores, from /proc/stat)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def wait_for_quiet_machine(patience):
+    """
+    Wait, up to `patience` seconds, until the machine is busy less than QUIET_MACHINE_CORES
+    (measured over 2 s). Returns how busy it was when we stopped waiting, in cores.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        before = machine_busy_seconds()
+        time.sleep(2.0)
+        busy = (machine_busy_seconds() - before) / 2.0
+        if busy < QUIET_MACHINE_CORES or time.monotonic() >= deadline:
+            return busy
+        print(f"    waiting for a quieter machine ({100 * busy:.0f} % of a core busy) ...", flush=True)
+
+
 class CpuWindow:
-    """CPU used by the servers, PostgreSQL and Redis between start() and stop()."""
+    """CPU used by the servers, PostgreSQL, Redis and the whole machine between start() and stop()."""
 
     def start(self, server_pids):
         self.pids = server_pids
         self.t0 = time.monotonic()
         self.server0 = sum(cpu_seconds(pid) for pid in server_pids)
         self.pg0, self.redis0 = cpu_of_command("postgres"), cpu_of_command("redis-server")
+        self.machine0 = machine_busy_seconds()
 
     def stop(self):
         self.seconds = time.monotonic() - self.t0
         self.server = sum(cpu_seconds(pid) for pid in self.pids) - self.server0
         self.postgres = cpu_of_command("postgres") - self.pg0
         self.redis = cpu_of_command("redis-server") - self.redis0
+        self.machine = machine_busy_seconds() - self.machine0
 
 
 # --- Throwaway database and Redis -----------------------------------------------------------
@@ -287,7 +335,8 @@ class Backends:
             SECURE_SSL_REDIRECT="0",
             SECURE_COOKIES="0",
             SECURE_HSTS_SECONDS="0",
-            LOG_LEVEL="WARNING",
+            LOG_LEVEL="WARNING",  # warnings and errors only: no line per request
+            LOG_FORMAT="json",
             STATIC_ROOT=str(self.workdir / "static"),
             MEDIA_ROOT=str(self.workdir / "media"),
         )
@@ -372,11 +421,30 @@ def prepare_fixtures(env, tag, count, migrate):
     return room.pk, sessions
 
 
-def make_fixtures(backends, tag, count, rate_limit=None):
+def stored_messages(env, room_id):
+    """Runs in a spawned process: the numbers g of the bench messages stored in the room."""
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from rooms.models import Message
+
+    bodies = Message.objects.filter(room_id=room_id, body__startswith="fanout:").values_list("body", flat=True)
+    return {int(body.split(":")[1]) for body in bodies}
+
+
+def in_django(function, env, *args):
+    """function(env, *args) in a fresh (spawned) process, which sets Django up with env."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        future = pool.submit(prepare_fixtures, backends.env(rate_limit), tag, count, not backends.migrated)
-        room_id, sessions = future.result()
+        return pool.submit(function, env, *args).result()
+
+
+def make_fixtures(backends, tag, count):
+    """Migrate (the first time), then `count` users in one room: (room id, [(user id, session key)])."""
+    room_id, sessions = in_django(prepare_fixtures, backends.env(), tag, count, not backends.migrated)
     backends.migrated = True
     return room_id, sessions
 
@@ -395,8 +463,6 @@ APP = "chatsite.asgi:application"
 
 class Servers:
     """`count` daphne processes on free ports, with their logs; stopped on exit."""
-
-    LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (WARNING|ERROR|CRITICAL) (.*)$")
 
     def __init__(self, count, env, logdir, label):
         self.count, self.env, self.logdir, self.label = count, env, logdir, label
@@ -453,31 +519,69 @@ class Servers:
 
     def problems(self, limit=10):
         """
-        Warnings and errors in the daphne logs, grouped: "count x record -> exception", where
-        the exception is the last line of the record's traceback, if it has one, and numbers
-        (ids, ports, task names) read N so that repeats group together.
+        The warnings and errors of the daphne logs, grouped as "count x record", with numbers
+        (ids, ports, task names) read as N so that repeats group together.
         """
-        counts = {}
+        counts = Counter()
         for path in self.logs:
-            record = None
-            for line in [*path.read_text(errors="replace").splitlines(), "2000-01-01 00:00:00,0 ERROR end"]:
-                found = self.LOG_RECORD.match(line)
-                is_exception = re.match(r"^[\w.]+(Error|Exception|Exit|Interrupt)\b", line)
-                if found or line.startswith("Traceback") or is_exception:
-                    if found or record is None:
-                        if record is not None:
-                            counts[record] = counts.get(record, 0) + 1
-                        record = f"{found.group(1)} {found.group(2)}" if found else line.strip()
-                    elif is_exception:
-                        record = f"{record.split(' -> ')[0]} -> {line.strip()[:160]}"
-        counts.pop("ERROR end", None)
-        grouped = {}
-        for record, n in counts.items():
-            head, _, exception = record.partition(" -> ")
-            key = re.sub(r"\d+", "N", head)[:150] + (f" -> {re.sub(r'[0-9]+', 'N', exception)}" if exception else "")
-            grouped[key] = grouped.get(key, 0) + n
-        ranked = sorted(grouped.items(), key=lambda item: -item[1])
-        return [f"{n} x {record}" for record, n in ranked[:limit]]
+            for record in log_records(path.read_text(errors="replace")):
+                counts[re.sub(r"\d+", "N", record)] += 1
+        return [f"{n} x {record}" for record, n in counts.most_common(limit)]
+
+
+LOG_LEVELS = ("WARNING", "ERROR", "CRITICAL")
+TEXT_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ +(WARNING|ERROR|CRITICAL) +(.*)$")
+TRACEBACK_NOISE = ("Traceback", "During handling", "The above exception")
+
+
+def log_records(text):
+    """
+    Each WARNING/ERROR/CRITICAL record of a daphne log as "LEVEL logger message -> exception",
+    where the exception is the last line of the record's traceback (of the last one, when
+    they are chained). Reads the site's JSON lines, and plain text lines (LOG_FORMAT=text,
+    or a traceback printed outside logging, which counts as a record of its own).
+    """
+    record = exception = None
+    in_traceback = False
+    for line in [*text.splitlines(), "0000-00-00 00:00:00,0 ERROR (end)"]:
+        entry = _json_line(line)
+        header = TEXT_RECORD.match(line)
+        if entry is not None or header:
+            if record:
+                yield f"{record} -> {exception}" if exception else record
+            record, exception, in_traceback = None, None, False
+            if entry is not None and entry.get("level") in LOG_LEVELS:
+                record = _shorten(f"{entry['level']} {entry.get('logger', '')} {entry.get('message', '')}")
+                exception = _last_exception_line(entry.get("traceback", ""))
+            elif header:
+                record = _shorten(f"{header.group(1)} {header.group(2).strip()}")
+        elif line.startswith("Traceback"):
+            record, in_traceback = record or "traceback", True
+        elif in_traceback and line.strip() and not line[0].isspace() and not line.startswith(TRACEBACK_NOISE):
+            exception = line.strip()[:160]
+
+
+def _json_line(line):
+    if not line.startswith("{"):
+        return None
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def _last_exception_line(traceback):
+    lines = [
+        line for line in traceback.splitlines() if line.strip() and not line[0].isspace() and not line.startswith(TRACEBACK_NOISE)
+    ]
+    return lines[-1].strip()[:160] if lines else None
+
+
+def _shorten(message):
+    """Numbers read N, so repeats group; a long message keeps both ends (daphne's say what happened last)."""
+    message = re.sub(r"[0-9]+", "N", message)
+    return f"{message[:80]} … {message[-70:]}" if len(message) > 160 else message
 
 
 # --- The clients (asyncio + websockets, in one or more forked processes) ---------------------
@@ -488,14 +592,30 @@ ERROR_MARK = re.compile(rb'data-live="error"[^>]*>([^<]*)')
 
 
 @dataclass
+class Traffic:
+    """
+    What the clients send: `messages` numbered g = 0, 1, ..., message g by client g % senders
+    at t0 + g / rate; then they wait until nothing new arrives for `quiet_seconds`.
+    """
+
+    messages: int
+    senders: int
+    rate: float
+    quiet_seconds: float = QUIET_SECONDS
+
+
+# Idle rows: one probe message from client 0 once all are connected, waited for patiently
+# (the server may still be busy announcing thousands of arrivals).
+PROBE = Traffic(messages=1, senders=1, rate=1.0, quiet_seconds=60.0)
+
+
+@dataclass
 class ClientPlan:
-    """What one client process does: its sockets, and which messages it sends."""
+    """What one client process does: its sockets, and the traffic."""
 
     room_id: int
     sockets: list  # [(index, port, session key)]
-    messages: int
-    senders: int  # message g is sent by client g % senders
-    rate: float
+    traffic: Traffic
     connect_concurrency: int  # handshakes in flight at once from this process
 
 
@@ -516,8 +636,9 @@ class ClientProcess:
     """The asyncio side of one client process; run() talks to the parent over a pipe."""
 
     def __init__(self, plan, pipe):
-        self.plan, self.pipe = plan, pipe
+        self.plan, self.traffic, self.pipe = plan, plan.traffic, pipe
         self.members = {}  # socket index -> Member
+        self.readers = []  # one receive() task per member
         self.latencies = array.array("I")
         self.error_frames = 0
         self.error_sample = ""
@@ -546,22 +667,27 @@ class ClientProcess:
         return None
 
     async def connect_all(self):
-        """Open every socket, `connect_concurrency` handshakes at a time; returns the failures."""
+        """
+        Open every socket, `connect_concurrency` handshakes at a time, each read from as soon
+        as it is open (an unread socket stops answering daphne's pings and is closed after
+        30 s). Returns the failures.
+        """
         gate = asyncio.Semaphore(self.plan.connect_concurrency)
 
         async def gated(index, port, session_key):
             async with gate:
                 ws = await self.connect_one(index, port, session_key)
-            if ws is not None:
-                self.members[index] = Member(ws, self.plan.messages, self.plan.senders)
-            return ws is None
+            if ws is None:
+                return 1
+            member = self.members[index] = Member(ws, self.traffic.messages, self.traffic.senders)
+            self.readers.append(asyncio.create_task(self.receive(member)))
+            return 0
 
-        failures = await asyncio.gather(*(gated(*spec) for spec in self.plan.sockets))
-        return sum(failures)
+        return sum(await asyncio.gather(*(gated(*spec) for spec in self.plan.sockets)))
 
     async def receive(self, member):
         """Count every message fragment this socket receives; nothing else is parsed."""
-        plan = self.plan
+        traffic = self.traffic
         try:
             while True:
                 frame = await member.ws.recv(decode=False)
@@ -575,12 +701,12 @@ class ClientProcess:
                             self.error_sample = (found.group(1) if found else frame[:200]).decode(errors="replace").strip()
                     continue
                 g, sent_ns = int(mark.group(1)), int(mark.group(2))
-                if g >= plan.messages or member.seen[g]:
+                if g >= traffic.messages or member.seen[g]:
                     member.duplicated += 1
                     continue
                 member.seen[g] = 1
                 self.latencies.append((now - sent_ns) // 1000)
-                sender = g % plan.senders
+                sender = g % traffic.senders
                 if g < member.last_of_sender[sender]:
                     member.out_of_order += 1
                 else:
@@ -593,13 +719,13 @@ class ClientProcess:
 
     async def send_all(self, t0):
         """Send this process's share of the messages on the global schedule t0 + g / rate."""
-        plan = self.plan
-        for g in range(plan.messages):
-            index = g % plan.senders
+        traffic = self.traffic
+        for g in range(traffic.messages):
+            index = g % traffic.senders
             member = self.members.get(index)
             if member is None:
                 continue
-            due = t0 + g / plan.rate
+            due = t0 + g / traffic.rate
             delay = due - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -607,7 +733,7 @@ class ClientProcess:
             sent_ns = time.time_ns()
             self.first_send_ns = self.first_send_ns or sent_ns
             frame = json.dumps(
-                {"type": "send", "room": plan.room_id, "body": f"fanout:{g}:{sent_ns}", "client_id": str(uuid.uuid4())}
+                {"type": "send", "room": self.plan.room_id, "body": f"fanout:{g}:{sent_ns}", "client_id": str(uuid.uuid4())}
             )
             try:
                 await member.ws.send(frame)
@@ -616,14 +742,14 @@ class ClientProcess:
 
     async def drain(self, t0):
         """Wait until every member here has every message, or nothing new comes for a while."""
-        last_due = t0 + self.plan.messages / self.plan.rate
+        last_due = t0 + self.traffic.messages / self.traffic.rate
         deadline = last_due + DRAIN_LIMIT_SECONDS
         while self.remaining > 0 and time.time() < deadline:
             self.progress.clear()
             try:
-                await asyncio.wait_for(self.progress.wait(), QUIET_SECONDS)
+                await asyncio.wait_for(self.progress.wait(), self.traffic.quiet_seconds)
             except asyncio.TimeoutError:
-                if time.time() > last_due + QUIET_SECONDS:
+                if time.time() > last_due + self.traffic.quiet_seconds:
                     break
 
     async def run(self):
@@ -631,13 +757,12 @@ class ClientProcess:
         started = time.monotonic()
         failures = await self.connect_all()
         connect_seconds = time.monotonic() - started
-        receivers = [asyncio.create_task(self.receive(m)) for m in self.members.values()]
-        self.remaining = len(self.members) * self.plan.messages
+        self.remaining = len(self.members) * self.traffic.messages
         await asyncio.sleep(0.5)  # a refused session is closed (4401) right after accept
         self.pipe.send(("connected", len(self.members), failures, connect_seconds))
         command, t0 = await loop.run_in_executor(None, self.pipe.recv)
         if command == "close":  # a bystander (the idle warm-up socket): never sends
-            self.abort(receivers)
+            self.abort()
             return
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
         await asyncio.gather(self.send_all(t0), self.drain(t0))
@@ -650,7 +775,8 @@ class ClientProcess:
                 {
                     "latencies": self.latencies.tobytes(),
                     "deliveries": len(self.latencies),
-                    "lost": sum(self.plan.messages - sum(m.seen) for m in members),
+                    # how many of this process's members received each message
+                    "receipts": [sum(column) for column in zip(*(m.seen for m in members))],
                     "duplicated": sum(m.duplicated for m in members),
                     "out_of_order": sum(m.out_of_order for m in members),
                     "closed_early": sum(m.closed for m in members),
@@ -664,10 +790,10 @@ class ClientProcess:
             )
         )
         await loop.run_in_executor(None, self.pipe.recv)  # "close"
-        self.abort(receivers)
+        self.abort()
 
-    def abort(self, receivers):
-        for task in receivers:
+    def abort(self):
+        for task in self.readers:
             task.cancel()
         for member in self.members.values():
             member.ws.transport.abort()
@@ -677,17 +803,27 @@ def client_main(plan, pipe):
     asyncio.run(ClientProcess(plan, pipe).run())
 
 
+@dataclass
+class ClientSide:
+    """How the clients run: in how many processes, and how many handshakes at once."""
+
+    processes: int = 2
+    connect_concurrency: int = CONNECT_CONCURRENCY
+    quiet_wait: float = 120.0  # seconds to wait for a quiet machine before measuring
+
+
 class Clients:
     """Client processes (forked) driving the plan; the parent steps them through the phases."""
 
-    def __init__(self, room_id, sessions, ports, messages, senders, rate, processes, concurrency=CONNECT_CONCURRENCY):
+    def __init__(self, room_id, sessions, ports, traffic, side):
         fork = multiprocessing.get_context("fork")
+        processes = side.processes
         self.pipes, self.workers = [], []
         for w in range(processes):
             sockets = [
                 (i, ports[i % len(ports)], key) for i, (_, key) in enumerate(sessions) if i % processes == w
             ]
-            plan = ClientPlan(room_id, sockets, messages, senders, rate, max(1, concurrency // processes))
+            plan = ClientPlan(room_id, sockets, traffic, max(1, side.connect_concurrency // processes))
             parent_end, child_end = fork.Pipe()
             worker = fork.Process(target=client_main, args=(plan, child_end), daemon=True)
             worker.start()
@@ -734,25 +870,24 @@ def settle_seconds(sockets):
     return 2.0 + sockets / 2000
 
 
-@dataclass
-class ClientSide:
-    """How the clients run: in how many processes, and how many handshakes at once."""
-
-    processes: int = 2
-    connect_concurrency: int = CONNECT_CONCURRENCY
+def merged_latencies(replies):
+    """The latencies (µs) the client processes measured, in one array."""
+    latencies = array.array("I")
+    for reply in replies:
+        latencies.frombytes(reply["latencies"])
+    return latencies
 
 
 def run_fanout(row, backends, logdir, side, tag):
     override = row.rate_limit_override
     backends.flush_redis()
-    room_id, sessions = make_fixtures(backends, tag, row.clients, override)
+    room_id, sessions = make_fixtures(backends, tag, row.clients)
     with Servers(row.processes, backends.env(override), logdir, tag) as servers:
-        clients = Clients(
-            room_id, sessions, servers.ports, row.messages, row.senders, row.rate, side.processes, side.connect_concurrency
-        )
+        clients = Clients(room_id, sessions, servers.ports, Traffic(row.messages, row.senders, row.rate), side)
         try:
             connected, failures, connect_seconds = clients.connected()
             time.sleep(settle_seconds(connected))
+            wait_for_quiet_machine(side.quiet_wait)
             window = CpuWindow()
             window.start(servers.pids)
             clients.go(time.time() + 0.5)
@@ -761,19 +896,21 @@ def run_fanout(row, backends, logdir, side, tag):
         finally:
             clients.close()
         peak = servers.peak_mb()
-    latencies = array.array("I")
-    for reply in replies:
-        latencies.frombytes(reply["latencies"])
+    latencies = merged_latencies(replies)
     first = min(r["first_send_ns"] for r in replies if r["first_send_ns"])
     last = max(r["last_receive_ns"] for r in replies)
-    expected = row.clients * row.messages
+    # Lost: a stored message that a member did not receive (members that never connected
+    # included). Refused: a message the server did not store (it answered with an error).
+    stored = in_django(stored_messages, backends.env(), room_id)
+    receipts = [sum(counts) for counts in zip(*(r["receipts"] for r in replies))]
     return FanoutResult(
         row=row,
         connect_seconds=connect_seconds,
         latencies_us=latencies,
         deliveries=len(latencies),
-        # sockets that never connected lose every message too
-        lost=sum(r["lost"] for r in replies) + (expected - connected * row.messages),
+        lost=sum(row.clients - receipts[g] for g in stored),
+        refused=row.messages - len(stored),
+        unstored_deliveries=sum(receipts[g] for g in range(row.messages) if g not in stored),
         duplicated=sum(r["duplicated"] for r in replies),
         out_of_order=sum(r["out_of_order"] for r in replies),
         span_seconds=max(1e-9, (last - first) / 1e9),
@@ -783,6 +920,7 @@ def run_fanout(row, backends, logdir, side, tag):
         client_cpu=sum(r["client_cpu"] for r in replies),
         postgres_cpu=window.postgres,
         redis_cpu=window.redis,
+        machine_cpu=window.machine,
         error_frames=sum(r["error_frames"] for r in replies),
         error_sample=next((r["error_sample"] for r in replies if r["error_sample"]), ""),
         closed_early=sum(r["closed_early"] for r in replies),
@@ -798,17 +936,19 @@ def run_idle(sockets, backends, logdir, side, tag):
     # One extra user for the warm-up socket, which stays connected through the measurement.
     room_id, sessions = make_fixtures(backends, tag, sockets + 1)
     with Servers(1, backends.env(), logdir, tag) as servers:
-        warm = Clients(room_id, sessions[-1:], servers.ports, 1, 1, 1.0, 1)
+        warm = Clients(room_id, sessions[-1:], servers.ports, PROBE, ClientSide(processes=1))
         try:
             warm.connected()
-            time.sleep(1.0)
+            wait_for_quiet_machine(side.quiet_wait)
             rss_before = servers.rss_mb()
+            cpu_before = cpu_seconds(servers.pids[0])
             started = time.monotonic()
             # The probe (message 0) is sent by client 0 after everyone is connected.
-            clients = Clients(room_id, sessions[:-1], servers.ports, 1, 1, 1.0, side.processes, side.connect_concurrency)
+            clients = Clients(room_id, sessions[:-1], servers.ports, PROBE, side)
             try:
                 connected, failures, _ = clients.connected()
                 connect_seconds = time.monotonic() - started
+                connect_cpu = cpu_seconds(servers.pids[0]) - cpu_before
                 time.sleep(settle_seconds(connected))
                 rss_after = servers.rss_mb()
                 clients.go(time.time() + 0.2)
@@ -823,9 +963,11 @@ def run_idle(sockets, backends, logdir, side, tag):
         db=backends.db,
         connected=connected,
         connect_seconds=connect_seconds,
+        connect_cpu=connect_cpu,
         rss_before_mb=rss_before,
         rss_after_mb=rss_after,
         probe_received=sum(r["deliveries"] for r in replies),
+        probe_max_ms=max(merged_latencies(replies), default=0) / 1000,
         connect_failures=failures,
         closed_early=sum(r["closed_early"] for r in replies),
         log_problems=servers.problems(),
@@ -844,7 +986,7 @@ def markdown_table(headers, rows):
 def fanout_table(results):
     headers = [
         "clients", "rate", "procs", "layer", "db", "msgs", "p50 ms", "p99 ms", "max ms",
-        "deliv/s", "lost", "dup", "ooo", "server CPU", "peak MB",
+        "deliv/s", "lost", "dup", "ooo", "refused", "server CPU", "peak MB",
     ]  # fmt: skip
     rows = []
     for r in results:
@@ -853,7 +995,7 @@ def fanout_table(results):
             [
                 row.clients, f"{row.rate:g}", row.processes, row.layer, row.db, row.messages,
                 f"{r.percentile_ms(0.50):.1f}", f"{r.percentile_ms(0.99):.1f}", f"{r.percentile_ms(1.0):.1f}",
-                f"{r.deliveries / r.span_seconds:,.0f}", r.lost, r.duplicated, r.out_of_order,
+                f"{r.deliveries / r.span_seconds:,.0f}", r.lost, r.duplicated, r.out_of_order, r.refused,
                 f"{100 * r.server_cpu / r.window_seconds:.0f} %", f"{r.peak_mb:.0f}",
             ]
         )  # fmt: skip
@@ -863,7 +1005,7 @@ def fanout_table(results):
 def cpu_table(results):
     headers = [
         "clients", "rate", "procs", "layer", "db", "senders", "connect s", "daphne CPU", "client CPU",
-        "postgres CPU", "redis CPU", "max send lag ms", "error frames", "closed",
+        "postgres CPU", "redis CPU", "other CPU", "max send lag ms", "error frames", "closed",
     ]  # fmt: skip
     rows = []
     for r in results:
@@ -872,7 +1014,8 @@ def cpu_table(results):
             [
                 row.clients, f"{row.rate:g}", row.processes, row.layer, row.db, row.senders,
                 f"{r.connect_seconds:.1f}", f"{100 * r.server_cpu / w:.0f} %", f"{100 * r.client_cpu / w:.0f} %",
-                f"{100 * r.postgres_cpu / w:.0f} %", f"{100 * r.redis_cpu / w:.0f} %", f"{r.max_send_lag_ms:.0f}",
+                f"{100 * r.postgres_cpu / w:.0f} %", f"{100 * r.redis_cpu / w:.0f} %", f"{100 * r.other_cpu / w:.0f} %",
+                f"{r.max_send_lag_ms:.0f}",
                 r.error_frames, r.closed_early + r.connect_failures,
             ]
         )  # fmt: skip
@@ -881,13 +1024,14 @@ def cpu_table(results):
 
 def idle_table(results):
     headers = [
-        "idle sockets", "layer", "db", "connected", "connect s", "RSS before MB", "RSS after MB",
-        "KB/socket", "got probe",
+        "idle sockets", "layer", "db", "connected", "connect s", "server CPU ms/connect", "RSS before MB",
+        "RSS after MB", "KB/socket", "got probe", "probe max ms",
     ]  # fmt: skip
     rows = [
         [
-            r.sockets, r.layer, r.db, r.connected, f"{r.connect_seconds:.1f}", f"{r.rss_before_mb:.0f}",
-            f"{r.rss_after_mb:.0f}", f"{r.kb_per_socket:.1f}", r.probe_received,
+            r.sockets, r.layer, r.db, r.connected, f"{r.connect_seconds:.1f}",
+            f"{1000 * r.connect_cpu / max(1, r.connected):.1f}", f"{r.rss_before_mb:.0f}",
+            f"{r.rss_after_mb:.0f}", f"{r.kb_per_socket:.1f}", r.probe_received, f"{r.probe_max_ms:.0f}",
         ]
         for r in results
     ]  # fmt: skip
@@ -900,9 +1044,13 @@ def check_targets(fanouts, idles):
     for r in fanouts:
         row = r.row
         name = f"C={row.clients} {row.rate:g} msg/s {row.processes}p {row.layer}/{row.db}"
-        clean = r.lost == 0 and r.duplicated == 0 and r.out_of_order == 0
+        clean = r.lost == 0 and r.duplicated == 0 and r.out_of_order == 0 and r.unstored_deliveries == 0
         verdicts.append(
-            (clean, f"{name}: 0 lost, 0 dup, 0 out of order (got {r.lost}, {r.duplicated}, {r.out_of_order})")
+            (
+                clean,
+                f"{name}: 0 lost, 0 dup, 0 out of order, nothing delivered unstored "
+                f"(got {r.lost}, {r.duplicated}, {r.out_of_order}, {r.unstored_deliveries})",
+            )
         )
         target = P99_TARGETS_MS.get((row.clients, row.rate, row.processes))
         if target and row.layer == "redis" and row.db == "postgres":
@@ -977,27 +1125,32 @@ def float_list(text):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Fan-out benchmark for the chat WebSocket (see the docstring at the top of this file).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     preset = parser.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="C = 10 and 100 at 20 msg/s, 1,000 idle; SQLite + memory")
     preset.add_argument("--full", action="store_true", help="every README row, on SQLite + memory and PostgreSQL + Redis")
     parser.add_argument("--clients", type=int_list, help="comma-separated client counts C (default 100 unless --idle)")
-    parser.add_argument("--rate", type=float_list, default=[20.0], help="messages per second (comma-separated)")
-    parser.add_argument("--processes", type=int_list, default=[1], help="daphne processes, 1 or 2 (comma-separated)")
+    parser.add_argument("--rate", type=float_list, default=[20.0], help="messages per second, comma-separated (20)")
+    parser.add_argument("--processes", type=int_list, default=[1], help="daphne processes, comma-separated (1)")
     parser.add_argument(
         "--seconds", type=float, help="send for this long: messages = rate x seconds (default 20; --quick 10, --full 30)"
     )
     parser.add_argument("--messages", type=int, help="send this many messages (instead of --seconds)")
-    parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--idle", type=int_list, default=[], help="idle socket counts for one process (comma-separated)")
-    parser.add_argument("--client-processes", type=int, default=2, help="client processes sharing the sockets")
+    parser.add_argument("--layer", choices=["memory", "redis"], default="memory", help="channel layer (memory)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite", help="database (sqlite)")
+    parser.add_argument("--idle", type=int_list, default=[], help="idle socket counts for one process, comma-separated")
+    parser.add_argument("--client-processes", type=int, default=2, help="client processes sharing the sockets (2)")
     parser.add_argument(
-        "--connect-concurrency", type=int, default=CONNECT_CONCURRENCY, help="handshakes in flight at once (all clients)"
+        "--connect-concurrency", type=int, default=CONNECT_CONCURRENCY, help=f"handshakes in flight at once, all clients ({CONNECT_CONCURRENCY})"
     )
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL (no database)")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis URL; a database other than 0 is flushed")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="before each row, wait up to this many seconds for the machine to be quiet (120)",
+    )
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server, no database (%(default)s)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis URL; a database other than 0 is flushed (%(default)s)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs (their folder is printed)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -1030,7 +1183,7 @@ def main(argv=None):
     workdir = Path(tempfile.mkdtemp(prefix="chatsite-bench-"))
     (workdir / "static").mkdir()  # the servers' STATIC_ROOT (nothing is collected)
     fanouts, idles, notes = [], [], []
-    side = ClientSide(args.client_processes, args.connect_concurrency)
+    side = ClientSide(args.client_processes, args.connect_concurrency, args.quiet_wait)
     print(f"server code: {server_version()}")
     print(
         f"daphne: DEBUG=0, -v 0 (no access log); client processes: {side.processes}, "
