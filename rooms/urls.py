@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import reports
 from . import views
 
 app_name = "rooms"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("chat/<int:room_id>/rename/", views.rename, name="rename"),
     path("chat/<int:room_id>/leave/", views.leave, name="leave"),
     path("rooms/direct/<int:user_id>/", views.open_direct, name="direct"),
+    path("chat/<int:room_id>/messages/<int:message_id>/report/", reports.report_message, name="report_message"),
 ]
