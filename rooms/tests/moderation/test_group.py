@@ -3,7 +3,7 @@
 from django.apps import apps
 from django.contrib.auth.models import Group
 
-from .moderation import moderators, moderators_migration  # noqa: F401
+from .helpers import moderators_migration
 
 
 def test_the_migration_made_the_group_with_exactly_these_permissions(db):
