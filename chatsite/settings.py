@@ -193,6 +193,11 @@ AVATAR_SIZE = 256
 # Messages per sender in the window; over the limit a send is refused and nothing is stored.
 CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)
 CHAT_RATE_WINDOW = env.float("CHAT_RATE_WINDOW", default=5.0)
+# Images and files sent in rooms (rooms/attachments.py): the largest upload, the largest
+# picture (in pixels, against decompression bombs) and the thumbnail's longest side.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PIXELS = 50_000_000
+ATTACHMENT_THUMBNAIL_SIZE = 480
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -216,8 +221,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Images and files sent in rooms: outside MEDIA_ROOT, with no URL; only a view that checks
+# membership serves them (rooms.views.attachment).
+ATTACHMENTS_ROOT = env("ATTACHMENTS_ROOT", default=str(BASE_DIR / "attachments"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": {"BACKEND": "rooms.attachments.AttachmentStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -26,6 +26,14 @@ def messages(messages):
     return "".join(message(m) for m in messages)
 
 
+def message_changed(message, latest=False):
+    """
+    An edited or deleted message: it replaces itself wherever it is shown (by its id), and
+    its room's preview in the room list when it is the room's latest message.
+    """
+    return _render("message-changed", message=message, latest=latest)
+
+
 def room_added(room):
     """A room the reader just joined, for the top of their room list (room from for_user)."""
     return _render("room-added", r=room, chat_url=reverse("rooms:chat"))

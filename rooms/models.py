@@ -7,23 +7,32 @@ who tried (`error.message`); `RoomNotFound` is the one answer for "no such room"
 room", so an outsider learns nothing (HTTP 404).
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import get_text_list
 
 from friends.models import Friendship
 
 from . import frames, live
+from . import search as text_search
+from .attachments import Attachment, AttachmentError, attachment_path, attachment_storage, image_content_type
 from .limits import allow_send, rate_limit_message
+
+log = logging.getLogger(__name__)
 
 
 class RoomError(ValidationError):
@@ -39,6 +48,13 @@ class RoomNotFound(RoomError):
 
 class MessageError(RoomError):
     """A message was refused (empty, too long, no longer friends...); nothing was stored."""
+
+
+class MessageNotFound(RoomNotFound):
+    """No such message, or it is in a room the person is not a member of (HTTP 404)."""
+
+    def __init__(self, message="This message does not exist."):
+        super().__init__(message)
 
 
 def direct_key(a, b):
@@ -66,8 +82,14 @@ def _count(queryset):
 
 
 def _preview():
-    """A message as the room list shows it: its first 120 characters, unless it was deleted."""
-    return Case(When(deleted_at__isnull=False, then=Value("Message deleted")), default=Substr("body", 1, 120))
+    """A message as the room list shows it (as `Message.preview`): its first 120 characters,
+    a picture or a file by its name, or that it was deleted."""
+    return Case(
+        When(deleted_at__isnull=False, then=Value("Message deleted")),
+        When(kind="image", then=Concat(Value("📷 "), Substr("body", 1, 118))),
+        When(kind="file", then=Concat(Value("📎 "), Substr("body", 1, 118))),
+        default=Substr("body", 1, 120),
+    )
 
 
 def _author():
@@ -314,6 +336,10 @@ class Room(models.Model):
     def require_can_post(self, user):
         """Only members post, and in a direct room only while the two are still friends."""
         self.membership_of(user)
+        self.require_still_friends(user)
+
+    def require_still_friends(self, user):
+        """In a direct room, user and the other person must still be friends to add anything."""
         if self.is_direct:
             User = get_user_model()
             other_id = next(pk for pk in self.direct_user_ids() if pk != user.pk)
@@ -434,10 +460,14 @@ class Membership(models.Model):
 
 @dataclass
 class MessagePage:
-    """Up to a page of messages, oldest first, and whether older ones exist."""
+    """
+    Up to a page of messages, oldest first, and whether older or newer ones exist. A page
+    with newer messages is a window into the history, not the live end of the room.
+    """
 
     messages: list
     has_older: bool
+    has_newer: bool = False
 
     @property
     def oldest_id(self):
@@ -448,7 +478,24 @@ class MessagePage:
         return self.messages[-1].pk if self.messages else None
 
 
+@dataclass
+class ListPage:
+    """One page of a list (favorites, search results) and where the next one starts, if any."""
+
+    items: list
+    next: int | None
+
+
+def _room_title(user, room_id_field):
+    """The title user sees for the room in room_id_field (a correlated subquery)."""
+    return Subquery(Room.objects.as_seen_by(user).filter(pk=OuterRef(room_id_field)).values("title")[:1])
+
+
 class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Messages of the rooms user is a member of: the only ones user may see or act on."""
+        return self.filter(room__memberships__user=user)
+
     def page(self, before=None, size=None):
         """The newest `size` messages (older than id `before` if given), by keyset on the id."""
         size = size or Message.PAGE_SIZE
@@ -456,11 +503,37 @@ class MessageQuerySet(models.QuerySet):
         if before is not None:
             messages = messages.filter(pk__lt=before)
         rows = list(messages[: size + 1])
-        return MessagePage(messages=rows[:size][::-1], has_older=len(rows) > size)
+        has_newer = before is not None and self.filter(pk__gte=before).exists()
+        return MessagePage(messages=rows[:size][::-1], has_older=len(rows) > size, has_newer=has_newer)
+
+    def around(self, message_id, size=None):
+        """
+        A page of `size` messages around id message_id (a favorite, a search result): it and
+        up to half a page after it, and older ones to fill the page. Two keyset queries.
+        """
+        size = size or Message.PAGE_SIZE
+        messages = self.select_related("sender")
+        newer_size = size - size // 2
+        newer = list(messages.filter(pk__gte=message_id).order_by("pk")[: newer_size + 1])
+        older_size = size - min(len(newer), newer_size)
+        older = list(messages.filter(pk__lt=message_id).order_by("-pk")[: older_size + 1])
+        return MessagePage(
+            messages=older[:older_size][::-1] + newer[:newer_size],
+            has_older=len(older) > older_size,
+            has_newer=len(newer) > newer_size,
+        )
 
     def after(self, message_id):
         """Messages newer than message_id, oldest first (catching up after a reconnect)."""
         return self.select_related("sender").filter(pk__gt=message_id).order_by("pk")
+
+    def changed_between(self, first_id, last_id):
+        """
+        The messages with ids from first_id to last_id that were ever edited or deleted, oldest
+        first: a page that reconnects gets their current state for the ones it shows.
+        """
+        changed = Q(edited_at__isnull=False) | Q(deleted_at__isnull=False)
+        return self.select_related("sender").filter(changed, pk__gte=first_id, pk__lte=last_id).order_by("pk")
 
 
 class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
@@ -483,16 +556,54 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
         if client_id is not None and (stored := self._posted(room, sender, client_id)):
             return stored
         room.require_can_post(sender)
-        if not allow_send(sender.pk):
+        return self._store(Message(room=room, sender=sender, body=body, client_id=client_id))
+
+    def post_file(self, room, sender, upload, client_id=None):
+        """
+        sender sends an uploaded file in room: a message of kind image or file; returns it.
+
+        The rules of `post()` hold (members only, friends in a direct room, an idempotent
+        client id, the send rate limit), checked before the upload is read, and those of
+        `Attachment.from_upload`: at most ATTACHMENT_MAX_BYTES, and a file named as a picture
+        must be a valid PNG, JPEG, GIF or WebP (it gets a thumbnail). The body is the file's
+        name, so the room list and search see it. Raises MessageError, or RoomNotFound for a
+        non-member.
+        """
+        client_id = _clean_client_id(client_id)
+        if client_id is not None and (stored := self._posted(room, sender, client_id)):
+            return stored
+        room.require_can_post(sender)
+        try:
+            attachment = Attachment.from_upload(upload)
+        except AttachmentError as error:
+            raise MessageError(str(error), code="attachment") from None
+        message = Message(
+            room=room,
+            sender=sender,
+            client_id=client_id,
+            kind=attachment.kind,
+            body=attachment.name,
+            file=attachment.file,
+            file_size=attachment.size,
+            thumbnail=attachment.thumbnail,
+            thumbnail_width=attachment.thumbnail_width,
+            thumbnail_height=attachment.thumbnail_height,
+        )
+        return self._store(message)
+
+    def _store(self, message):
+        """Count the send against the rate limit, store message and broadcast it after commit."""
+        if not allow_send(message.sender_id):
             raise MessageError(rate_limit_message(), code="rate_limited")
         try:
             with transaction.atomic():
-                message = self.create(room=room, sender=sender, body=body, client_id=client_id)
+                message.save()
                 message.just_stored = True
                 transaction.on_commit(message.broadcast, robust=True)
                 return message
         except IntegrityError:
-            stored = self._posted(room, sender, client_id) if client_id is not None else None
+            message.delete_files()  # written to the storage before the insert failed
+            stored = self._posted(message.room, message.sender, message.client_id) if message.client_id else None
             if stored is None:
                 raise
             return stored
@@ -509,6 +620,37 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
         transaction.on_commit(message.broadcast, robust=True)
         return message
 
+    def search(self, user, text, offset=0, size=None):
+        """
+        user's search through the messages of the rooms they are still in (neither deleted
+        messages nor system lines): PostgreSQL full-text search, best match first, else every
+        word of text in any case, newest first (see rooms/search.py). One query for a page of
+        `size` from `offset`; each message comes with its sender, `room_title`, and `snippet`:
+        safe HTML with the matches in <mark>.
+        """
+        text = text_search.clean_query(text)
+        size = size or Message.SEARCH_PAGE_SIZE
+        if not text:
+            return ListPage(items=[], next=None)
+        found = (
+            self.visible_to(user)
+            .filter(deleted_at__isnull=True)
+            .exclude(kind=Message.Kind.SYSTEM)
+            .select_related("sender")
+            .annotate(room_title=_room_title(user, "room_id"))
+        )
+        if text_search.uses_full_text(connections[self.db], text):
+            found = text_search.full_text(found, text)
+        else:
+            found = text_search.plain(found, text)
+        rows = list(found[offset : offset + size + 1])
+        for message in rows:
+            if hasattr(message, "headline"):
+                message.snippet = text_search.headline_html(message.headline)
+            else:
+                message.snippet = text_search.highlight_html(message.body, text)
+        return ListPage(items=rows[:size], next=offset + size if len(rows) > size else None)
+
 
 def _clean_client_id(client_id):
     if client_id in (None, ""):
@@ -521,15 +663,21 @@ def _clean_client_id(client_id):
 
 class Message(models.Model):
     """
-    Something said in a room, or a system line recording a change to it.
+    Something said in a room (text, a picture or a file), or a system line recording a
+    change to it.
 
     Invariants: ids grow with time within the database, so "the latest messages" and "what
     came after id X" are keyset queries on (room, id); a sender uses a client id once
-    (a partial unique constraint), which makes resending safe.
+    (a partial unique constraint), which makes resending safe. A picture or a file has its
+    file (and a picture its thumbnail) in the attachments storage, and its name as the body.
+    A deleted message keeps its place (id, sender, time) but nothing of what it said: its
+    body is empty and its files are gone from the storage.
     """
 
     BODY_MAX_LENGTH = 4000
     PAGE_SIZE = 50
+    SEARCH_PAGE_SIZE = 50
+    EDIT_WINDOW = timedelta(minutes=15)
 
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
@@ -548,6 +696,12 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Pictures and files (rooms/attachments.py): served only by the rooms:file view.
+    file = models.FileField(upload_to=attachment_path, storage=attachment_storage, max_length=300, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    thumbnail = models.FileField(upload_to=attachment_path, storage=attachment_storage, max_length=300, blank=True)
+    thumbnail_width = models.PositiveSmallIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = MessageManager()
 
@@ -559,7 +713,11 @@ class Message(models.Model):
                 name="rooms_message_client_id_once_per_sender",
             ),
         ]
-        indexes = [models.Index(fields=["room", "-id"], name="message_room_latest_idx")]
+        indexes = [
+            models.Index(fields=["room", "-id"], name="message_room_latest_idx"),
+            # PostgreSQL only (its migration skips other databases): full-text search.
+            text_search.body_index(),
+        ]
 
     # Set by `Message.objects.post` on a message it has just stored, and by `broadcast`.
     just_stored = False
@@ -568,13 +726,247 @@ class Message(models.Model):
     def __str__(self):
         return f"#{self.pk} in {self.room_id}: {self.body[:40]}"
 
-    def broadcast(self):
-        """Send this message to every open tab of the room's members, rendered once for all."""
-        self.broadcast_failed = not live.broadcast(live.room_group(self.room_id), frames.message(self))
+    def get_absolute_url(self):
+        """The room, opened at this message (favorites and search results link here)."""
+        return f"{reverse('rooms:room', args=[self.room_id])}?around={self.pk}#message-{self.pk}"
 
     @property
     def is_system(self):
         return self.kind == self.Kind.SYSTEM
+
+    @property
+    def is_image(self):
+        return self.kind == self.Kind.IMAGE
+
+    @property
+    def is_file(self):
+        return self.kind == self.Kind.FILE
+
+    @property
+    def is_editable(self):
+        """A text message not deleted: its sender may edit it until `edit_deadline`."""
+        return self.kind == self.Kind.TEXT and self.deleted_at is None
+
+    @property
+    def edit_deadline(self):
+        return self.created_at + self.EDIT_WINDOW
+
+    @property
+    def version(self):
+        """
+        Grows with each change (an edit, the delete): a page never replaces a message with an
+        older state of it, whatever order the replacements arrive in.
+        """
+        changed = self.deleted_at or self.edited_at
+        return int(changed.timestamp() * 1_000_000) if changed else 0
+
+    @property
+    def file_content_type(self):
+        """What the file is served as: a picture as its verified type, anything else as bytes."""
+        return image_content_type(self.file.name) if self.is_image else "application/octet-stream"
+
+    @property
+    def thumbnail_content_type(self):
+        return image_content_type(self.thumbnail.name)
+
+    @property
+    def preview(self):
+        """The message as the room list shows it (as `_preview()` says it in SQL)."""
+        if self.deleted_at is not None:
+            return "Message deleted"
+        if self.is_image:
+            return f"📷 {self.body}"
+        if self.is_file:
+            return f"📎 {self.body}"
+        return self.body
+
+    # --- Changes: each one is an update conditional on the message not being deleted yet, so
+    # an edit racing a delete can never bring a body back; pages are told after commit.
+
+    def require_can_edit(self, by):
+        """
+        Only its sender edits a message: a text message, not deleted, within EDIT_WINDOW of
+        sending it, and in a direct room while the two are still friends. Raises
+        MessageError, or MessageNotFound for a non-member.
+        """
+        self._require_member(by)
+        if self.sender_id != by.pk or self.is_system:
+            raise MessageError("You can only edit your own messages.", code="not_yours")
+        if self.deleted_at is not None:
+            raise MessageError("This message was deleted.", code="deleted")
+        if self.kind != self.Kind.TEXT:
+            raise MessageError("Pictures and files cannot be edited: delete it and send another.", code="not_text")
+        if timezone.now() > self.edit_deadline:
+            minutes = int(self.EDIT_WINDOW.total_seconds() // 60)
+            raise MessageError(f"Messages can be edited for {minutes} minutes after sending.", code="too_late")
+        self.room.require_still_friends(by)
+
+    def edit(self, by, body):
+        """
+        by changes the text of this message (see `require_can_edit`); it is marked edited and
+        replaced live on every open page of the room. An edit counts against the send rate
+        limit. Returns whether the text changed.
+        """
+        body = clean_text(body, what="message", max_length=self.BODY_MAX_LENGTH)
+        self.require_can_edit(by)
+        if body == self.body:
+            return False
+        if not allow_send(by.pk):
+            raise MessageError(rate_limit_message(), code="rate_limited")
+        edited_at = timezone.now()
+        with transaction.atomic():
+            if not Message.objects.filter(pk=self.pk, deleted_at__isnull=True).update(body=body, edited_at=edited_at):
+                raise MessageError("This message was deleted.", code="deleted")
+            self.body, self.edited_at = body, edited_at
+            transaction.on_commit(self.broadcast_change, robust=True)
+        return True
+
+    def require_can_delete(self, by):
+        """
+        Its sender deletes a message at any time while a member of the room; a moderator (the
+        `rooms.delete_message` permission) deletes any message, in any room. Raises
+        MessageError, or MessageNotFound for a non-member.
+        """
+        if by.has_perm("rooms.delete_message"):
+            return
+        self._require_member(by)
+        if self.sender_id != by.pk or self.is_system:
+            raise MessageError("You can only delete your own messages.", code="not_yours")
+
+    def soft_delete(self, by):
+        """
+        by deletes this message (see `require_can_delete`). The body is blanked and the files
+        leave the storage for good; the message keeps its place, shows as deleted, and is
+        replaced live on every open page of the room. Returns False when it was deleted
+        already.
+        """
+        self.require_can_delete(by)
+        files = self.stored_files()
+        blank = {"body": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
+        deleted_at = timezone.now()
+        with transaction.atomic():
+            if not Message.objects.filter(pk=self.pk, deleted_at__isnull=True).update(deleted_at=deleted_at, **blank):
+                return False
+            for field, value in blank.items():
+                setattr(self, field, value)
+            self.deleted_at = deleted_at
+            transaction.on_commit(lambda: _delete_files(files), robust=True)
+            transaction.on_commit(self.broadcast_change, robust=True)
+        return True
+
+    def _require_member(self, user):
+        if not Membership.objects.filter(room_id=self.room_id, user=user).exists():
+            raise MessageNotFound()
+
+    def stored_files(self):
+        """The names of this message's files in the attachments storage."""
+        return [field.name for field in (self.file, self.thumbnail) if field]
+
+    def delete_files(self):
+        _delete_files(self.stored_files())
+
+    # --- Live ---------------------------------------------------------------------------------
+
+    def broadcast(self):
+        """Send this message to every open tab of the room's members, rendered once for all."""
+        self.broadcast_failed = not live.broadcast(live.room_group(self.room_id), frames.message(self))
+
+    def broadcast_change(self):
+        """
+        Replace this message where it is shown, after an edit or a delete: on every open tab
+        of the room, and in the room list when it is the room's latest message.
+        """
+        latest = not Message.objects.filter(room_id=self.room_id, pk__gt=self.pk).exists()
+        live.broadcast(live.room_group(self.room_id), frames.message_changed(self, latest=latest))
+
+
+def _delete_files(names):
+    storage = attachment_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("attachments: could not delete %s", name, exc_info=True)
+
+
+@receiver(post_delete, sender=Message, dispatch_uid="rooms.message.delete_files")
+def _delete_files_with_message(sender, instance, **kwargs):
+    """A message removed from the database (purged, or with its room) takes its files along."""
+    files = instance.stored_files()
+    if files:
+        transaction.on_commit(lambda: _delete_files(files), robust=True)
+
+
+# --- Favorites ------------------------------------------------------------------------------
+
+
+class FavoriteManager(models.Manager):
+    def add(self, user, message):
+        """
+        user stars message, which must be in a room they are a member of (MessageNotFound
+        otherwise) and not deleted. Starring twice keeps one favorite. Returns the favorite.
+        """
+        message._require_member(user)
+        if message.deleted_at is not None:
+            raise MessageError("This message was deleted.", code="deleted")
+        favorite, _ = self.get_or_create(user=user, message=message)
+        return favorite
+
+    def remove(self, user, message):
+        """user unstars message (nothing happens if it was not starred)."""
+        self.filter(user=user, message=message).delete()
+
+    def page_for(self, user, before=None, size=None):
+        """
+        user's favorites in the rooms they are still in, newest first, a page of `size` older
+        than favorite id `before`: one query whatever the number, each favorite with its
+        message, the message's sender and the `room_title` user sees.
+        """
+        size = size or Favorite.PAGE_SIZE
+        favorites = (
+            self.filter(user=user, message__room__memberships__user=user)
+            .select_related("message__sender")
+            .annotate(room_title=_room_title(user, "message__room_id"))
+            .order_by("-pk")
+        )
+        if before is not None:
+            favorites = favorites.filter(pk__lt=before)
+        rows = list(favorites[: size + 1])
+        return ListPage(items=rows[:size], next=rows[size - 1].pk if len(rows) > size else None)
+
+    def starred_in(self, user, room_id):
+        """The ids of the messages of a room that user starred (the chat page marks them)."""
+        starred = self.filter(user=user, message__room_id=room_id).order_by("message_id")
+        return list(starred.values_list("message_id", flat=True))
+
+
+class Favorite(models.Model):
+    """
+    A message a user starred. Invariants: at most once per user and message (a unique
+    constraint); only a message of one of the user's rooms, not deleted, is starred
+    (`Favorite.objects.add`). A favorite goes with its message; one of a message deleted
+    later shows it as deleted.
+    """
+
+    PAGE_SIZE = 50
+
+    # The unique (user, message) and the (user, -id) indexes serve the user's foreign key.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites", db_index=False
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="favorites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FavoriteManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="rooms_favorite_once_per_user"),
+        ]
+        indexes = [models.Index(fields=["user", "-id"], name="favorite_user_latest_idx")]
+
+    def __str__(self):
+        return f"{self.user} starred #{self.message_id}"
 
 
 # --- Reports --------------------------------------------------------------------------------

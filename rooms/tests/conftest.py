@@ -1,7 +1,24 @@
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from friends.models import Friendship
 from rooms.models import Room
+
+# Attachments of this run go to a scratch folder: the tests' own (see `attachments` below)
+# and, through the environment it inherits, the live server's for the browser tests.
+os.environ.setdefault("ATTACHMENTS_ROOT", tempfile.mkdtemp(prefix="chat-attachments-"))
+atexit.register(shutil.rmtree, os.environ["ATTACHMENTS_ROOT"], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def attachments(settings, tmp_path):
+    """Each test stores its files in a folder of its own."""
+    settings.ATTACHMENTS_ROOT = str(tmp_path / "attachments")
+    return tmp_path / "attachments"
 
 
 def befriend(*users):

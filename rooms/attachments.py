@@ -1,0 +1,174 @@
+"""
+Images and files sent in rooms: where they are kept, and what an upload must be.
+
+Attachments live in their own storage (`STORAGES["attachments"]`, by default the folder
+`ATTACHMENTS_ROOT`, outside MEDIA_ROOT) that has no URL: nothing serves them but the file
+view (`rooms.views.attachment`), which answers members of the room only. A file whose name
+says it is a picture (.png, .jpg, .jpeg, .gif, .webp) must be one, verified by Pillow, and
+gets a thumbnail; anything else is kept as it came, for download.
+"""
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
+from django.utils.text import get_valid_filename
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# A file named like a picture must be one of these formats; it is stored with its format's
+# extension, which later says what type to serve it as.
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+IMAGE_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "WEBP": ".webp"}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
+NAME_MAX_LENGTH = 200
+
+
+class AttachmentStorage(FileSystemStorage):
+    """
+    Files under ATTACHMENTS_ROOT (read when first used, and again when a test changes it).
+    They have no URL: `url()` refuses, so no template can link past the membership check.
+    """
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.ATTACHMENTS_ROOT)
+
+    def url(self, name):
+        raise ValueError("Attachments have no public URL: link to the rooms:file view instead.")
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "ATTACHMENTS_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+
+def attachment_storage():
+    """The storage of Message.file and Message.thumbnail (a callable, so settings can swap it)."""
+    return storages["attachments"]
+
+
+def attachment_path(message, filename):
+    """rooms/<room id>/<random>-<name>: unguessable, and grouped by room for operators."""
+    return f"rooms/{message.room_id}/{secrets.token_hex(8)}-{filename}"
+
+
+def image_content_type(path):
+    """The type an image is served with, from the extension it was stored under."""
+    return IMAGE_TYPES[PurePath(path).suffix.lower()]
+
+
+class AttachmentError(ValueError):
+    """The upload cannot be sent; the message says why, for the person who tried."""
+
+
+@dataclass
+class Attachment:
+    """A checked upload, ready to become a message (see `Message.objects.post_file`)."""
+
+    kind: str  # "image" or "file", as Message.Kind
+    name: str  # what people see: the name it was uploaded with, tidied
+    size: int
+    file: object  # a django File to store
+    thumbnail: ContentFile | None = None
+    thumbnail_width: int | None = None
+    thumbnail_height: int | None = None
+
+    @classmethod
+    def from_upload(cls, upload):
+        """
+        Check an uploaded file (at most ATTACHMENT_MAX_BYTES) and, for a picture, verify it
+        with Pillow and make its thumbnail. Raises AttachmentError saying what is wrong.
+        """
+        if upload is None or not getattr(upload, "name", None):
+            raise AttachmentError("Choose a file to send.")
+        limit = settings.ATTACHMENT_MAX_BYTES
+        if upload.size > limit:
+            raise AttachmentError(
+                f"{display_name(upload.name)} is {filesizeformat(upload.size)}; files can be at most "
+                f"{filesizeformat(limit)}."
+            )
+        if upload.size == 0:
+            raise AttachmentError(f"{display_name(upload.name)} is empty.")
+        name = display_name(upload.name)
+        if PurePath(name).suffix.lower() not in IMAGE_EXTENSIONS:
+            upload.name = stored_name(name)
+            return cls(kind="file", name=name, size=upload.size, file=upload)
+        return cls._image(upload, name)
+
+    @classmethod
+    def _image(cls, upload, name):
+        try:
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                if probe.format not in IMAGE_FORMATS:
+                    raise AttachmentError(f"{name} is not a PNG, JPEG, GIF or WebP image.")
+                if probe.width * probe.height > settings.ATTACHMENT_MAX_PIXELS:
+                    raise AttachmentError(
+                        f"{name} is {probe.width}×{probe.height} pixels; images can have at most "
+                        f"{settings.ATTACHMENT_MAX_PIXELS // 1_000_000} million pixels."
+                    )
+                image_format = probe.format
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                thumbnail, width, height = _thumbnail(image)
+        except AttachmentError:
+            raise
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            raise AttachmentError(f"{name} is not a valid image (PNG, JPEG, GIF or WebP).") from None
+        upload.seek(0)
+        upload.name = stored_name(str(PurePath(name).with_suffix(IMAGE_FORMATS[image_format])))
+        return cls(
+            kind="image",
+            name=name,
+            size=upload.size,
+            file=upload,
+            thumbnail=thumbnail,
+            thumbnail_width=width,
+            thumbnail_height=height,
+        )
+
+
+def _thumbnail(image):
+    """A small copy of image (upright, within THUMBNAIL_SIZE pixels): JPEG, or PNG if transparent."""
+    image = ImageOps.exif_transpose(image)
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    image = image.convert("RGBA" if transparent else "RGB")
+    size = settings.ATTACHMENT_THUMBNAIL_SIZE
+    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    out = BytesIO()
+    if transparent:
+        image.save(out, "PNG", optimize=True)
+        name = "thumbnail.png"
+    else:
+        image.save(out, "JPEG", quality=82, optimize=True)
+        name = "thumbnail.jpg"
+    return ContentFile(out.getvalue(), name=name), image.width, image.height
+
+
+def display_name(name):
+    """The name people see: the last path part, without control characters, at most 200 long."""
+    name = PurePath(str(name).replace("\\", "/")).name
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip() or "file"
+    if len(name) > NAME_MAX_LENGTH:
+        suffix = PurePath(name).suffix[:20]
+        name = name[: NAME_MAX_LENGTH - len(suffix)] + suffix
+    return name
+
+
+def stored_name(name):
+    """A safe file name for the storage (at most about 100 characters), made from the name people see."""
+    try:
+        safe = PurePath(get_valid_filename(name))
+    except SuspiciousFileOperation:
+        return "file"
+    return safe.stem[:90] + safe.suffix[:10]
