@@ -1,18 +1,38 @@
+"""
+People in the admin. Superusers manage accounts fully. Anyone else with access (the
+Moderators group: see rooms/migrations/0003_moderators_group.py) reads accounts and changes
+one thing: whether the account is active. A ban goes through `User.save()`, which closes the
+person's open sockets on every server process; each ban is confirmed and logged.
+"""
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
+from rooms import moderation
+
 from .models import User
+
+# What a moderator sees on a person's page: no password hash, one editable field.
+MODERATOR_FIELDSETS = [
+    (None, {"fields": ["username", "is_active"]}),
+    ("Profile", {"fields": ["nickname", "email", "avatar_preview"]}),
+    ("Roles", {"fields": ["is_staff", "is_superuser", "groups"]}),
+    ("Dates", {"fields": ["last_login", "date_joined"]}),
+]
+MODERATOR_EDITABLE = {"is_active"}
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "nickname", "email", "is_active", "is_staff", "date_joined", "last_login"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups", "date_joined", "last_login"]
     search_fields = ["username", "nickname", "email"]
     ordering = ["username"]
+    show_full_result_count = False
     readonly_fields = ["avatar_preview", "created_at", "updated_at", "last_login", "date_joined"]
-    actions = ["deactivate", "reactivate"]
+    actions = ["ban", "reactivate"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Profile", {"fields": ["nickname", "email", "avatar", "avatar_preview"]}),
@@ -23,22 +43,69 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "nickname", "email", "password1", "password2"]}),
     ]
 
+    # --- What a non-superuser may change: the active flag, of people who are not staff.
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return MODERATOR_FIELDSETS
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            shown = [f for _, options in MODERATOR_FIELDSETS for f in options["fields"]]
+            # The password too: its form field is declared on UserChangeForm.
+            return [f for f in shown if f not in MODERATOR_EDITABLE] + ["password"]
+        return super().get_readonly_fields(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
     @admin.display(description="Avatar")
     def avatar_preview(self, user):
         if not user.avatar:
             return "—"
         return format_html('<img src="{}" alt="" style="width:64px;height:64px;border-radius:50%">', user.avatar.url)
 
-    @admin.action(description="Deactivate (ban) the selected users", permissions=["change"])
-    def deactivate(self, request, queryset):
-        """Each user is saved, so their open sockets close at once too (User.save)."""
-        banned = list(queryset.exclude(pk=request.user.pk).filter(is_active=True))
-        for user in banned:
-            user.is_active = False
-            user.save(update_fields=["is_active", "updated_at"])
-        self.message_user(request, f"{len(banned)} user(s) deactivated; they can no longer log in.", messages.SUCCESS)
+    # --- Actions, each confirmed first and logged.
+
+    @admin.action(description="Ban the selected users (deactivate and disconnect)", permissions=["change"])
+    def ban(self, request, queryset):
+        users, skipped = moderation.bannable(request.user, queryset)
+        if not moderation.confirmed(request):
+            return moderation.confirmation_page(
+                self,
+                request,
+                action="ban",
+                title="Ban users",
+                question="Ban these people? They are logged out of every open tab at once and cannot log in again "
+                "until someone reactivates them.",
+                button="Yes, ban them",
+                items=users,
+                skipped=skipped,
+            )
+        count = moderation.ban(self, request, users)
+        self.message_user(request, f"{count} user(s) banned: deactivated and disconnected.", messages.SUCCESS)
 
     @admin.action(description="Reactivate the selected users", permissions=["change"])
     def reactivate(self, request, queryset):
-        count = queryset.update(is_active=True)
+        users, skipped = moderation.reactivatable(request.user, queryset)
+        if not moderation.confirmed(request):
+            return moderation.confirmation_page(
+                self,
+                request,
+                action="reactivate",
+                title="Reactivate users",
+                question="Reactivate these people? They can log in again.",
+                button="Yes, reactivate them",
+                items=users,
+                skipped=skipped,
+            )
+        count = moderation.reactivate(self, request, users)
         self.message_user(request, f"{count} user(s) reactivated.", messages.SUCCESS)

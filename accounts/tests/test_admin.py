@@ -22,11 +22,13 @@ def test_user_admin_searches_username_nickname_and_email(admin_client_logged_in,
     assert names == ["zed"]
 
 
-def test_user_admin_bans_by_deactivating(admin_client_logged_in, alice, bob):
-    response = admin_client_logged_in.post(
-        "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [alice.pk]}, follow=True
-    )
-    assert "1 user(s) deactivated" in response.content.decode()
+def test_user_admin_bans_by_deactivating_after_a_confirmation(admin_client_logged_in, alice, bob):
+    # More on bans (sockets, the admin log, moderators) in rooms/tests/moderation/test_admin_actions.py.
+    selection = {"action": "ban", "_selected_action": [alice.pk]}
+    confirmation = admin_client_logged_in.post("/admin/accounts/user/", selection)
+    assert "Ban these people?" in confirmation.content.decode()
+    response = admin_client_logged_in.post("/admin/accounts/user/", {**selection, "post": "yes"}, follow=True)
+    assert "1 user(s) banned" in response.content.decode()
     alice.refresh_from_db()
     bob.refresh_from_db()
     assert (alice.is_active, bob.is_active) == (False, True)

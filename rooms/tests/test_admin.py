@@ -56,11 +56,13 @@ def test_messages_filter_by_kind_room_and_sender(moderator, chatter, group, dire
     assert 'name="room" value="%d"' % direct_room.pk in by_sender.text  # kept by the sender box
 
 
-def test_moderators_hide_messages(moderator, chatter):
+def test_moderators_delete_messages_after_a_confirmation(moderator, chatter):
+    # More in rooms/tests/moderation/test_admin_actions.py (the admin log, reports, live removal).
     spam = Message.objects.get(body="buy cheap watches")
 
     moderator.post(
-        reverse("admin:rooms_message_changelist"), {"action": "hide", "_selected_action": [spam.pk]}
+        reverse("admin:rooms_message_changelist"),
+        {"action": "delete_messages", "_selected_action": [spam.pk], "post": "yes"},
     )
 
     spam.refresh_from_db()

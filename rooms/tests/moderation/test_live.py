@@ -1,0 +1,119 @@
+"""
+Moderation reaches open sockets at once: a ban from the admin closes every tab of that
+person, and a message deleted in the admin is replaced on every open page of its room.
+Driven like rooms/tests/test_consumer.py: the full ASGI stack, real session cookies.
+"""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.admin.models import LogEntry
+from django.test import Client
+
+from accounts.models import User
+from chatsite.asgi import application
+from rooms.consumers import CLOSE_DEACTIVATED
+from rooms.models import Message, Report
+from rooms.tests.conftest import befriend
+
+from .helpers import run_action
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUIET = 0.3
+
+
+@sync_to_async
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+async def connect(user):
+    headers = [(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={await session_cookie(user)}".encode())]
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+async def frame_with(socket, text, timeout=3):
+    """The next frame containing text (frames without it are skipped)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        frame = await socket.receive_from(timeout=max(0.01, deadline - loop.time()))
+        if text in frame:
+            return frame
+
+
+@pytest.fixture
+def layer():
+    return get_channel_layer()
+
+
+@sync_to_async
+def as_moderator(moderator, model, action, objects):
+    client = Client()
+    client.force_login(moderator)
+    return run_action(client, model, action, objects)
+
+
+async def test_the_ban_action_closes_every_tab_of_that_person_and_is_logged(layer, moderator, alice, bob):
+    first_tab, second_tab, bob_socket = await connect(alice), await connect(alice), await connect(bob)
+
+    response = await as_moderator(moderator, User, "ban", [alice])
+
+    assert "1 user(s) banned" in response.text
+    for tab in (first_tab, second_tab):
+        closed = await tab.receive_output(timeout=3)
+        assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_DEACTIVATED)
+    assert await bob_socket.receive_nothing(timeout=QUIET)
+    entry = await sync_to_async(LogEntry.objects.select_related("user").get)(object_id=str(alice.pk))
+    assert (entry.user.username, entry.change_message) == ("mod", "Banned: deactivated, open connections closed.")
+    for socket in (first_tab, second_tab, bob_socket):
+        await socket.disconnect()
+
+
+async def test_banning_the_sender_of_a_report_closes_their_tabs(layer, moderator, alice, bob):
+    @sync_to_async
+    def report():
+        befriend(alice, bob)
+        from rooms.models import Room
+
+        room, _ = Room.objects.get_or_create_direct(alice, bob)
+        rude = Message.objects.post(room, bob, "rude words")
+        return Report.objects.file(rude, alice, Report.Reason.HARASSMENT)
+
+    filed = await report()
+    bob_socket = await connect(bob)
+
+    await as_moderator(moderator, Report, "ban_senders", [filed])
+
+    closed = await bob_socket.receive_output(timeout=3)
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_DEACTIVATED)
+    assert (await sync_to_async(Report.objects.get)()).status == Report.Status.SENDER_BANNED
+    await bob_socket.disconnect()
+
+
+async def test_a_message_deleted_in_the_admin_disappears_from_open_tabs(layer, moderator, alice, bob):
+    @sync_to_async
+    def rude_message():
+        befriend(alice, bob)
+        from rooms.models import Room
+
+        room, _ = Room.objects.get_or_create_direct(alice, bob)
+        return Message.objects.post(room, bob, "rude words")
+
+    rude = await rude_message()
+    alice_socket = await connect(alice)
+
+    await as_moderator(moderator, Message, "delete_messages", [rude])
+
+    frame = await frame_with(alice_socket, f'id="message-{rude.pk}"')  # the message replaces itself
+    assert "rude words" not in frame
+    await alice_socket.disconnect()
