@@ -14,7 +14,7 @@ import secrets
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import migrations
-from django.db.models import Q
+from django.db.models import F, Func, Q, TextField, Value
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -34,8 +34,14 @@ def clean_query(text):
 
 
 def body_vector():
-    """The message body as the full-text search sees it (the index's expression too)."""
-    return SearchVector("body", config=CONFIG)
+    """
+    The message body as the full-text search sees it (the index's expression too): dots,
+    dashes and underscores read as spaces first, so that a file name (climbing-guide.pdf)
+    or a link (example.com/menu) is found by its words, which PostgreSQL's parser would
+    otherwise keep as one token.
+    """
+    words = Func(F("body"), Value(r"[._-]+"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField())
+    return SearchVector(words, config=CONFIG)
 
 
 def body_index():
@@ -106,8 +112,9 @@ def highlight_html(body, text):
     return mark_safe(prefix + "".join(parts) + suffix)
 
 
-class AddIndexOnPostgreSQL(migrations.AddIndex):
-    """AddIndex for an index only PostgreSQL can build (GIN, full text); a no-op elsewhere."""
+class OnPostgreSQLOnly:
+    """A migration operation on an index only PostgreSQL can build (GIN, full text): other
+    databases record it in the state and skip it."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
@@ -116,3 +123,11 @@ class AddIndexOnPostgreSQL(migrations.AddIndex):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexOnPostgreSQL(OnPostgreSQLOnly, migrations.AddIndex):
+    pass
+
+
+class RemoveIndexOnPostgreSQL(OnPostgreSQLOnly, migrations.RemoveIndex):
+    pass
