@@ -100,3 +100,21 @@ def test_the_help_explains_it():
     text = " ".join(Command().create_parser("manage.py", "purge_messages").format_help().split())
 
     assert "--older-than DAYS" in text and "--dry-run" in text and "in batches" in text
+
+
+def test_files_go_with_their_messages(direct_room, bob, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rooms.attachments import attachment_storage
+
+    upload = SimpleUploadedFile("old.pdf", b"%PDF-1.4 old", content_type="application/pdf")
+    sent = Message.objects.post_file(direct_room, bob, upload)
+    Message.objects.filter(pk=sent.pk).update(created_at=timezone.now() - timedelta(days=90))
+    name = sent.file.name
+    assert attachment_storage().exists(name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        purge("--older-than", "30")
+
+    assert not Message.objects.filter(pk=sent.pk).exists()
+    assert not attachment_storage().exists(name)
