@@ -1,7 +1,9 @@
-"""Filters for the chat page: short, local times (cheap: the room list has hundreds)."""
+"""The chat page's tags: short, local times (cheap: the room list has hundreds), the emoji palette."""
 
 from django import template
 from django.utils import timezone
+
+from rooms.emoji import PALETTE
 
 register = template.Library()
 
@@ -28,3 +30,9 @@ def when(value):
 def stamp(value):
     """A message's time: "14:05" today, else "12 Mar, 14:05" (or "12 Mar 2025, 14:05")."""
     return _short(value, with_time=True)
+
+
+@register.inclusion_tag("rooms/emoji_palette.html")
+def emoji_palette():
+    """The emoji palette beside the message box (rooms/emoji.py)."""
+    return {"palette": PALETTE}
