@@ -3,7 +3,12 @@
 // htmx swaps the server's fragments into place; this file adds what it cannot do alone:
 // - on every (re)connect, and after a layer outage, ask for what the open room missed
 //   ({"type": "resume"}), so nothing is lost and nothing shows twice (messages are keyed
-//   by id);
+//   by id); and fetch the current state of the shown messages that were edited or deleted
+//   meanwhile (GET the room's changes URL);
+// - let a message replace itself (an edit, a delete) only with a newer state of it
+//   (data-version), whatever order the replacements arrive in;
+// - leave a window into the history (#messages[data-history]: a favorite, a search result)
+//   as it is: new messages do not join it;
 // - send from the message box over the socket, with a client id that makes a resend safe;
 //   while the socket is down the text stays in the box and goes out on reconnect;
 // - keep the reader's place: follow new messages at the bottom, else show a pill;
@@ -71,8 +76,22 @@
   // --- Catching up ------------------------------------------------------------------------
 
   function resume() {
+    var list = messageList();
     var room = openRoomId();
-    if (room) sendFrame({ type: "resume", room: Number(room), after: newestMessageId() });
+    if (!room) return;
+    if (!list.hasAttribute("data-history")) {
+      sendFrame({ type: "resume", room: Number(room), after: newestMessageId() });
+    }
+    refreshChanged(list);
+  }
+
+  // The edits and deletes of the shown messages that this page may have missed.
+  function refreshChanged(list) {
+    var ids = Array.prototype.map.call(list.querySelectorAll(":scope > .message[data-message-id]"),
+      function (el) { return Number(el.dataset.messageId); });
+    if (!ids.length || !list.dataset.changesUrl || !window.htmx) return;
+    var url = list.dataset.changesUrl + "?from=" + Math.min.apply(null, ids) + "&to=" + Math.max.apply(null, ids);
+    htmx.ajax("GET", url, { source: list, swap: "none" });
   }
 
   function sendPending() {
@@ -130,12 +149,20 @@
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     var fragment = event.detail.fragment;
-    if (target.id === "messages") {
+    if (target.id === "messages" && target.hasAttribute("data-history")) {
+      event.detail.shouldSwap = false; // older messages on show: "Jump to the newest" gets the new ones
+    } else if (target.id === "messages") {
       // Keyed by id: a message already on the page (resume, a repeat) is not added again.
       Array.prototype.forEach.call(fragment.querySelectorAll(".message[data-message-id]"), function (el) {
         if (document.getElementById(el.id)) el.remove();
       });
       target.dataset.wasNearBottom = nearBottom(target) ? "1" : "";
+    } else if (target.classList && target.classList.contains("message")) {
+      // A message replacing itself: never with an older state than the one shown.
+      var incoming = fragment.firstElementChild;
+      if (incoming && Number(incoming.dataset.version || 0) < Number(target.dataset.version || 0)) {
+        event.detail.shouldSwap = false;
+      }
     } else if (target.id === "room-items") {
       // A room this reader just joined: replace its old item rather than list it twice.
       Array.prototype.forEach.call(fragment.querySelectorAll("li[id^='room-item-']"), function (el) {
@@ -157,12 +184,13 @@
     Array.prototype.forEach.call(list.querySelectorAll(".message[data-client-id]"), function (el) {
       confirmed.push(el.dataset.clientId);
     });
-    confirmMessages(confirmed);
+    var sentHere = confirmMessages(confirmed);
     // Whoever just wrote is no longer typing.
     var typing = document.getElementById("typing-" + list.dataset.roomId);
     if (typing) typing.textContent = "";
     sortMessages(list);
-    if (list.dataset.wasNearBottom) showNewest();
+    // Following the conversation, or just sent something from this tab: show the newest.
+    if (list.dataset.wasNearBottom || sentHere) showNewest();
     else {
       var pill = document.getElementById("new-messages");
       if (pill) pill.hidden = false;
@@ -184,6 +212,10 @@
   function onPreview(preview) {
     var item = preview.closest("li[id^='room-item-']");
     if (!item) return;
+    if (preview.dataset.changed) { // the latest message was edited or deleted: nothing new
+      preview.dataset.changed = "";
+      return;
+    }
     var roomId = item.id.replace("room-item-", "");
     var list = item.parentNode;
     if (list.firstElementChild !== item) list.insertBefore(item, list.firstElementChild);
@@ -218,14 +250,19 @@
     var target = event.detail.target;
     if (target.classList && target.classList.contains("room-preview")) {
       var source = event.detail.fragment.firstElementChild || event.detail.fragment;
-      if (source && source.dataset) target.dataset.senderId = source.dataset.senderId || "";
+      if (source && source.dataset) {
+        target.dataset.senderId = source.dataset.senderId || "";
+        target.dataset.changed = source.dataset.live === "preview-changed" ? "1" : "";
+      }
     }
   });
 
   // --- Sending ----------------------------------------------------------------------------
 
+  // Forget the pending messages now stored; returns how many there were.
   function confirmMessages(clientIds) {
-    if (!clientIds.length) return;
+    if (!clientIds.length) return 0;
+    var waiting = pending.length;
     var box = document.getElementById("message-body");
     pending = pending.filter(function (item) {
       if (clientIds.indexOf(item.client_id) < 0) return true;
@@ -233,6 +270,7 @@
       return false;
     });
     if (!pending.length) setSending(false);
+    return waiting - pending.length;
   }
 
   function setSending(on) {
