@@ -91,7 +91,9 @@
       function (el) { return Number(el.dataset.messageId); });
     if (!ids.length || !list.dataset.changesUrl || !window.htmx) return;
     var url = list.dataset.changesUrl + "?from=" + Math.min.apply(null, ids) + "&to=" + Math.max.apply(null, ids);
-    htmx.ajax("GET", url, { source: list, swap: "none" });
+    // Aimed at the socket's element: the answer only replaces messages, and the page keeps
+    // its place (a swap into #messages would scroll it to the newest).
+    htmx.ajax("GET", url, { source: live, target: live, swap: "none" });
   }
 
   function sendPending() {
