@@ -106,16 +106,14 @@ class Attachment:
 
     @classmethod
     def _image(cls, upload, name):
+        too_big = f"{name} has too many pixels; images can have at most {settings.ATTACHMENT_MAX_PIXELS:,} pixels."
         try:
             upload.seek(0)
-            with Image.open(upload) as probe:
+            with Image.open(upload) as probe:  # reads the header only
                 if probe.format not in IMAGE_FORMATS:
                     raise AttachmentError(f"{name} is not a PNG, JPEG, GIF or WebP image.")
                 if probe.width * probe.height > settings.ATTACHMENT_MAX_PIXELS:
-                    raise AttachmentError(
-                        f"{name} is {probe.width}×{probe.height} pixels; images can have at most "
-                        f"{settings.ATTACHMENT_MAX_PIXELS // 1_000_000} million pixels."
-                    )
+                    raise AttachmentError(too_big)
                 image_format = probe.format
                 probe.verify()
             upload.seek(0)
@@ -123,7 +121,9 @@ class Attachment:
                 thumbnail, width, height = _thumbnail(image)
         except AttachmentError:
             raise
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        except Image.DecompressionBombError:  # Pillow's own limit, checked as it opens
+            raise AttachmentError(too_big) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise AttachmentError(f"{name} is not a valid image (PNG, JPEG, GIF or WebP).") from None
         upload.seek(0)
         upload.name = stored_name(str(PurePath(name).with_suffix(IMAGE_FORMATS[image_format])))
@@ -156,7 +156,10 @@ def _thumbnail(image):
 
 
 def display_name(name):
-    """The name people see: the last path part, without control characters, at most 200 long."""
+    """
+    The name people see: the last part of the path, at most 200 characters, without control
+    or format characters (so no right-to-left override can disguise "exe.pdf" as "pdf.exe").
+    """
     name = PurePath(str(name).replace("\\", "/")).name
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip() or "file"
     if len(name) > NAME_MAX_LENGTH:

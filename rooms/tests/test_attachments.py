@@ -91,8 +91,14 @@ def test_ten_megabytes_is_the_default_limit(settings):
 def test_a_picture_with_too_many_pixels_is_refused_before_it_is_decoded(direct_room, alice, settings):
     settings.ATTACHMENT_MAX_PIXELS = 1000
 
-    with pytest.raises(MessageError, match="40×30 pixels; images can have at most 0 million pixels"):
+    with pytest.raises(MessageError, match="wide.gif has too many pixels; images can have at most 1,000 pixels"):
         Message.objects.post_file(direct_room, alice, picture("wide.gif", (40, 30), "GIF", "P"))
+
+
+def test_the_name_cannot_hide_its_real_extension(direct_room, alice):
+    message = Message.objects.post_file(direct_room, alice, document("invoice\u202efdp.exe"))
+
+    assert message.body == "invoicefdp.exe"
 
 
 def test_an_empty_file_or_none_is_refused(direct_room, alice):
