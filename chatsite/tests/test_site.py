@@ -37,3 +37,16 @@ def test_home_leads_a_logged_in_user_to_the_chats(client, alice):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("rooms:chat")
+
+
+def test_healthz_names_the_database_when_it_is_down(client, db, monkeypatch):
+    from django.db import OperationalError
+
+    class Unreachable:
+        def cursor(self):
+            raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr("chatsite.views.connection", Unreachable())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "failed": ["database"]}
