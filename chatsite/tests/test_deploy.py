@@ -5,6 +5,7 @@ behind a TLS proxy (simulated by X-Forwarded-Proto), static files from WhiteNois
 Runs in the PostgreSQL + Redis pass of CI.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+import websockets
 
 from conftest import LiveServer
 
@@ -86,6 +88,12 @@ def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_process
             status, css = get(server.url + stylesheet)
             assert status == 200 and ":root" in css
 
+        # Two people chat across the two processes, with production's origin check.
+        manage(env, "seed_demo", "--users", "2", "--rooms", "0", "--messages", "0")
+        room_id, alice_key, bob_key = manage(env, "shell", "-c", SESSIONS_FOR_TWO).splitlines()[-1].split()
+        received = asyncio.run(chat_across(servers, int(room_id), alice_key, bob_key))
+        assert "hello from the first process" in received
+
         # Plain HTTP (no proxy header) is sent to HTTPS; the request is logged as JSON.
         with pytest.raises(urllib.error.HTTPError) as redirect:
             _no_redirect_open(servers[0].url + "/accounts/login/")
@@ -96,6 +104,43 @@ def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_process
     finally:
         for server in servers:
             server.stop()
+
+
+SESSIONS_FOR_TWO = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from accounts.models import User
+from rooms.models import Room
+
+def session(user):
+    store = SessionStore()
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "accounts.backends.UsernameOrEmailBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+alice, bob = User.objects.get(username="demo001"), User.objects.get(username="demo002")
+room, _ = Room.objects.get_or_create_direct(alice, bob)
+print(room.pk, session(alice), session(bob))
+"""
+
+
+async def chat_across(servers, room_id, alice_key, bob_key):
+    """alice's tab on the first process sends; bob's tab on the second receives."""
+
+    def open_tab(server, key):
+        return websockets.connect(
+            server.url.replace("http://", "ws://") + "/ws/chat/",
+            additional_headers={"Cookie": f"sessionid={key}"},
+            origin=server.url,
+        )
+
+    async with open_tab(servers[0], alice_key) as alice, open_tab(servers[1], bob_key) as bob:
+        await alice.send(json.dumps({"type": "send", "room": room_id, "body": "hello from the first process"}))
+        async with asyncio.timeout(10):
+            while "hello from the first process" not in (frame := await bob.recv()):
+                pass
+        return frame
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
