@@ -19,6 +19,7 @@ def test_the_chat_button_journey(new_page, login_as, alice, bob, carol):
     alice_page.goto("/friends/")
     alice_page.locator("#friends li", has_text="Bob").get_by_role("button", name="Chat").click()
     expect(alice_page).to_have_url(re.compile(r"/chat/\d+/$"))
+    alice_page.wait_for_load_state()  # the page's scripts run before Enter is pressed
     room = Room.objects.get()
     assert alice_page.url.endswith(f"/chat/{room.pk}/")
     expect(alice_page.locator(".room-item.selected")).to_contain_text("Bob")
