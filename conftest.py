@@ -72,6 +72,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    """A channel layer of each test's own. Every async test runs on an event loop of its
+    own, and channels-redis keeps loop-bound locks on the layer object; a server process
+    has one loop for its life, so this is a matter for tests only."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = [FAST_HASHER]
     clear_cache()
