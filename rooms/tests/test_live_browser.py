@@ -113,3 +113,35 @@ def test_a_friend_coming_online_shows_on_the_friend_list(new_page, login_as, ali
     expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_be_visible()
     bob_page.close()
     expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_have_count(0)
+
+
+XSS_PAYLOADS = [
+    "<script>window.__xss = 1</script>",
+    '<img src=x onerror="window.__xss = 2">',
+    "<svg/onload=window.__xss=3>",
+    '"><iframe src="javascript:window.top.__xss=4">',
+    '<a href="javascript:window.__xss=5">click</a>',
+    '</li><li hx-get="/accounts/profile/" hx-trigger="load" hx-on::after-request="window.__xss=6">',
+    "https://example.com/\"onmouseover=\"window.__xss=7",
+]
+
+
+def test_xss_payloads_sent_over_the_socket_execute_nowhere(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    dialogs = []
+    for page in (alice_page, bob_page):
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    for payload in XSS_PAYLOADS:
+        alice_page.fill("#message-body", payload)
+        alice_page.press("#message-body", "Enter")
+    expect(bob_page.locator("#messages .message .body")).to_have_text(XSS_PAYLOADS, timeout=5000)
+
+    bob_page.locator("#messages .message a").first.hover()  # the link payload, pointed at
+    bob_page.wait_for_timeout(500)
+    for page in (alice_page, bob_page):
+        assert page.evaluate("window.__xss") is None
+        assert page.locator("#messages script, #messages iframe, #messages svg").count() == 0
+    assert dialogs == []
+    assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == XSS_PAYLOADS
