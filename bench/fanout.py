@@ -265,16 +265,18 @@ def machine_busy_seconds():
 def wait_for_quiet_machine(patience):
     """
     Wait, up to `patience` seconds, until the machine is busy less than QUIET_MACHINE_CORES
-    (measured over 2 s). Returns how busy it was when we stopped waiting, in cores.
+    (measured over 2 s at a time); say so when it takes a while.
     """
-    deadline = time.monotonic() + patience
+    started = time.monotonic()
     while True:
         before = machine_busy_seconds()
         time.sleep(2.0)
         busy = (machine_busy_seconds() - before) / 2.0
-        if busy < QUIET_MACHINE_CORES or time.monotonic() >= deadline:
-            return busy
-        print(f"    waiting for a quieter machine ({100 * busy:.0f} % of a core busy) ...", flush=True)
+        waited = time.monotonic() - started
+        if busy < QUIET_MACHINE_CORES or waited >= patience:
+            if waited > 5:
+                print(f"    waited {waited:.0f} s for a quiet machine; now {100 * busy:.0f} % of a core busy", flush=True)
+            return
 
 
 class CpuWindow:
