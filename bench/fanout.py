@@ -186,6 +186,11 @@ class FanoutResult:
     log_problems: list = field(default_factory=list)
 
     @property
+    def label(self):
+        row = self.row
+        return f"C={row.clients} at {row.rate:g} msg/s, {row.processes}p {row.layer}/{row.db}"
+
+    @property
     def other_cpu(self):
         """CPU the rest of the machine used in the window (other people's tests, the kernel)."""
         ours = self.server_cpu + self.client_cpu + self.postgres_cpu + self.redis_cpu
@@ -217,6 +222,10 @@ class IdleResult:
     connect_failures: int
     closed_early: int
     log_problems: list = field(default_factory=list)
+
+    @property
+    def label(self):
+        return f"{self.sockets:,} idle sockets {self.layer}/{self.db}"
 
     @property
     def kb_per_socket(self):
@@ -1054,7 +1063,7 @@ def check_targets(fanouts, idles):
     verdicts = []
     for r in fanouts:
         row = r.row
-        name = f"C={row.clients} {row.rate:g} msg/s {row.processes}p {row.layer}/{row.db}"
+        name = r.label
         clean = r.lost == 0 and r.duplicated == 0 and r.out_of_order == 0 and r.unstored_deliveries == 0
         verdicts.append(
             (
@@ -1068,15 +1077,14 @@ def check_targets(fanouts, idles):
             p99 = r.percentile_ms(0.99)
             verdicts.append((p99 < target, f"{name}: p99 < {target} ms (got {p99:.1f} ms)"))
     for r in idles:
+        name = r.label
+        live = r.connected == r.sockets and r.probe_received == r.connected
+        verdicts.append(
+            (live, f"{name}: all connected and live (got {r.connected:,}, probe reached {r.probe_received:,})")
+        )
         if r.layer == "redis" and r.db == "postgres" and r.sockets >= IDLE_TARGET_SOCKETS:
-            ok = r.connected >= IDLE_TARGET_SOCKETS and r.kb_per_socket < IDLE_TARGET_KB
-            ok = ok and r.probe_received == r.connected
             verdicts.append(
-                (
-                    ok,
-                    f"{r.sockets:,} idle sockets in one process under {IDLE_TARGET_KB} KB each, all live "
-                    f"(got {r.connected:,} at {r.kb_per_socket:.1f} KB, probe reached {r.probe_received:,})",
-                )
+                (r.kb_per_socket < IDLE_TARGET_KB, f"{name}: under {IDLE_TARGET_KB} KB each (got {r.kb_per_socket:.1f} KB)")
             )
     return verdicts
 
@@ -1095,11 +1103,10 @@ def report(fanouts, idles, notes):
         print(f"\n{note}")
     for r in fanouts:
         if r.error_sample:
-            print(f"\nC={r.row.clients} {r.row.layer}/{r.row.db}: {r.error_frames} error fragments, e.g. “{r.error_sample}”")
+            print(f"\n{r.label}: {r.error_frames} error fragments, e.g. “{r.error_sample}”")
     for r in [*fanouts, *idles]:
         if r.log_problems:
-            label = f"C={r.row.clients} {r.row.processes}p" if isinstance(r, FanoutResult) else f"idle {r.sockets}"
-            print(f"\ndaphne log lines ({label} {getattr(r, 'layer', '') or r.row.layer}/{getattr(r, 'db', '') or r.row.db}):")
+            print(f"\ndaphne logs, {r.label}:")
             for line in r.log_problems:
                 print(f"    {line}")
     verdicts = check_targets(fanouts, idles)
@@ -1208,7 +1215,7 @@ def main(argv=None):
                     row = Row(clients, rate, messages, processes, layer, db)
                     if row.rate_limit_override:
                         notes.append(
-                            f"C={clients} at {rate:g} msg/s: {row.senders} senders are too few for the default "
+                            f"C={clients} at {rate:g} msg/s ({db}/{layer}): {row.senders} senders are too few for the default "
                             f"limit ({RATE_LIMIT} per {RATE_WINDOW:g} s), so CHAT_RATE_LIMIT={row.rate_limit_override} "
                             "for that row."
                         )
