@@ -11,13 +11,13 @@ socket stays open, except an oversized frame (closed with 1009).
 import json
 import logging
 
+from asgiref.sync import sync_to_async
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.cache import cache
 from django.db import DatabaseError
 
 from . import frames
-from .live import abroadcast, get_hub, presence, release_hub, room_group, user_group
+from .live import abroadcast, get_hub, presence, release_hub, room_group, shared_cache, user_group
 from .models import Message, Room, RoomError, RoomNotFound
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # No layer channel per socket: the process's hub hands each socket its frames (live.py).
     channel_layer_alias = None
     user_id = None
+    early_frames = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -119,6 +120,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user, self.user_id = user, user.pk
+        self.early_frames = []  # what the hub hands over before the socket is accepted
         self.room_ids = await _room_ids_of(user)
         self.hub = await get_hub()
         self.groups_joined = {user_group(user.pk), *(room_group(pk) for pk in self.room_ids)}
@@ -126,8 +128,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.hub.join(self, group)
         if await presence.connected(user.pk):
             await self._announce_presence(online=True)
-        # Accepted once every group is joined: nothing sent to the rooms from here is missed.
+        # Accepted once every group is joined: nothing sent to the rooms from here is missed,
+        # and what arrived while joining goes out right after the handshake.
         await self.accept()
+        early, self.early_frames = self.early_frames, None
+        for html in early:
+            await self.send(text_data=html)
 
     async def disconnect(self, code):
         hub = getattr(self, "hub", None)
@@ -199,7 +205,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room_id not in self.room_ids:
             raise FrameError("This room does not exist.")
         try:
-            first_in_a_while = await cache.aadd(f"typing:{room_id}:{self.user_id}", 1, TYPING_EVERY_SECONDS)
+            first_in_a_while = await sync_to_async(shared_cache().add, thread_sensitive=False)(
+                f"typing:{room_id}:{self.user_id}", 1, TYPING_EVERY_SECONDS
+            )
         except Exception:  # the cache is down: typing is a nicety, skip it
             log.warning("chat: typing throttle unavailable", exc_info=True)
             return
@@ -213,7 +221,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if event:
             await self.on_event(event)
         if message.get("html"):
-            await self.send(text_data=message["html"])
+            await self.push(message["html"])
+
+    async def push(self, html):
+        """Send a frame from the hub, or keep it until the handshake is done."""
+        if self.early_frames is not None:
+            self.early_frames.append(html)
+        else:
+            await self.send(text_data=html)
 
     async def on_event(self, event):
         kind = event.get("kind")
@@ -225,7 +240,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.hub.join(self, room_group(room_id))
                 html = await _joined_room(self.user, room_id, event.get("since", 0))
                 if html:
-                    await self.send(text_data=html)
+                    await self.push(html)
         elif kind == "room.left":
             room_id = event["room"]
             self.room_ids.discard(room_id)
@@ -236,7 +251,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def resync(self):
         """After a layer outage: the page asks for whatever it missed."""
-        await self.send(text_data=frames.resync())
+        await self.push(frames.resync())
 
 
 def frame_room(text_data):

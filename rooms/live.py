@@ -20,9 +20,9 @@ import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.core.cache import cache
+from django.core.cache import caches
 
 log = logging.getLogger(__name__)
 
@@ -228,10 +228,31 @@ async def release_hub(hub):
         await hub.stop()
 
 
+def shared_cache():
+    """
+    One cache client for the whole process. `django.core.cache.cache` is per async task, so
+    in a consumer it would open a Redis connection for every socket (10,000 sockets, 10,000
+    connections); this one instance keeps one pool, which is thread-safe.
+    """
+    global _shared_cache
+    if _shared_cache is None:
+        _shared_cache = caches.create_connection("default")
+    return _shared_cache
+
+
+_shared_cache = None
+
+
+def _off_loop(function):
+    """Run a blocking cache call in a worker thread (not the database thread)."""
+    return sync_to_async(function, thread_sensitive=False)
+
+
 class Presence:
     """
     Who has at least one tab connected, on any process: a counter per user in the cache
-    (Redis when several processes share it).
+    (Redis when several processes share it), changed with the cache's atomic add and incr
+    (Django's async aincr is a get then a set, which races between tabs).
 
     Each process refreshes the counters of its connected users every 30 seconds and they
     expire after 90, so a process that dies without saying goodbye makes its users look
@@ -243,42 +264,55 @@ class Presence:
     def _key(self, user_id):
         return f"presence:{user_id}"
 
+    def _connected(self, key):
+        cache = shared_cache()
+        if cache.add(key, 1, self.TTL):
+            return True
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            return cache.add(key, 1, self.TTL)
+        cache.touch(key, self.TTL)
+        return count == 1
+
+    def _disconnected(self, key):
+        cache = shared_cache()
+        try:
+            count = cache.decr(key)
+        except ValueError:  # expired already
+            return True
+        if count <= 0:
+            cache.delete(key)
+            return True
+        return False
+
+    def _refresh(self, keys):
+        cache = shared_cache()
+        for key in keys:
+            if not cache.touch(key, self.TTL):
+                cache.add(key, 1, self.TTL)
+
     async def connected(self, user_id):
         """Count one more tab; True when the user just came online."""
-        key = self._key(user_id)
         try:
-            if await cache.aadd(key, 1, self.TTL):
-                return True
-            count = await cache.aincr(key)
-            await cache.atouch(key, self.TTL)
-            return count == 1
+            return await _off_loop(self._connected)(self._key(user_id))
         except Exception:
             log.warning("presence: cache unavailable", exc_info=True)
             return False
 
     async def disconnected(self, user_id):
         """Count one tab less; True when the user just went offline."""
-        key = self._key(user_id)
         try:
-            count = await cache.adecr(key)
-        except ValueError:  # expired already
-            return True
+            return await _off_loop(self._disconnected)(self._key(user_id))
         except Exception:
             log.warning("presence: cache unavailable", exc_info=True)
             return False
-        if count <= 0:
-            await cache.adelete(key)
-            return True
-        return False
 
     async def refresh(self, user_ids):
-        for user_id in user_ids:
-            try:
-                if not await cache.atouch(self._key(user_id), self.TTL):
-                    await cache.aadd(self._key(user_id), 1, self.TTL)
-            except Exception:
-                log.warning("presence: cache unavailable", exc_info=True)
-                return
+        try:
+            await _off_loop(self._refresh)([self._key(pk) for pk in user_ids])
+        except Exception:
+            log.warning("presence: cache unavailable", exc_info=True)
 
     def online(self, user_ids):
         """The ids among user_ids with a tab open somewhere (one cache round trip)."""
@@ -286,7 +320,7 @@ class Presence:
         if not user_ids:
             return set()
         try:
-            found = cache.get_many([self._key(pk) for pk in user_ids])
+            found = shared_cache().get_many([self._key(pk) for pk in user_ids])
         except Exception:
             log.warning("presence: cache unavailable", exc_info=True)
             return set()
