@@ -12,12 +12,13 @@ text box rather than a select of every user, and no page counts the whole table 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, Exists, F, OuterRef
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import moderation
+from .attachments import file_response
 from .models import Membership, Message, Report, Room
 
 
@@ -197,25 +198,9 @@ class MessageAdmin(admin.ModelAdmin):
         message = self.get_object(request, unquote(object_id))
         if part not in ("file", "thumbnail") or message is None or not self.has_view_permission(request, message):
             raise Http404
-        stored = message.thumbnail if part == "thumbnail" else message.file
-        if not stored:
+        response = file_response(message, part, cache_control="private, no-store")
+        if response is None:
             raise Http404
-        try:
-            handle = stored.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        if part == "thumbnail":
-            response = FileResponse(handle, content_type=message.thumbnail_content_type)
-        else:
-            response = FileResponse(
-                handle,
-                as_attachment=not message.is_image,
-                filename=message.body,
-                content_type=message.file_content_type,
-            )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
         return response
 
     def has_add_permission(self, request):

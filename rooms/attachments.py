@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.text import get_valid_filename
@@ -175,3 +176,29 @@ def stored_name(name):
     except SuspiciousFileOperation:
         return "file"
     return safe.stem[:90] + safe.suffix[:10]
+
+
+def file_response(message, part, *, cache_control):
+    """
+    The stored file ("file") or thumbnail ("thumbnail") of message as a response, or None
+    when there is none. Pictures show in the page; every other file is a download with its
+    type hidden (application/octet-stream), sniffing off and a sandbox, so nothing it holds
+    can run as a page of this site. Who may see it is the caller's check.
+    """
+    stored = message.thumbnail if part == "thumbnail" else message.file
+    if part not in ("file", "thumbnail") or not stored:
+        return None
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        return None
+    if part == "thumbnail":
+        response = FileResponse(handle, content_type=message.thumbnail_content_type)
+    else:
+        response = FileResponse(
+            handle, as_attachment=not message.is_image, filename=message.body, content_type=message.file_content_type
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = cache_control
+    return response

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from .attachments import file_response
 from .forms import AddMembersForm, GroupForm
 from .live import presence
 from .models import Favorite, Message, MessageError, Room, RoomError, RoomNotFound
@@ -263,25 +264,9 @@ def attachment(request, message_id, part):
     if not request.user.is_authenticated:
         raise Http404
     message = _message_or_404(request, message_id)
-    stored = message.thumbnail if part == "thumbnail" else message.file
-    if not stored or message.deleted_at is not None:
+    response = None if message.deleted_at else file_response(message, part, cache_control="private, max-age=3600")
+    if response is None:
         raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    if part == "thumbnail":
-        response = FileResponse(handle, content_type=message.thumbnail_content_type)
-    else:
-        response = FileResponse(
-            handle,
-            as_attachment=not message.is_image,
-            filename=message.body,
-            content_type=message.file_content_type,
-        )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
