@@ -11,7 +11,7 @@ from PIL import Image
 
 from rooms.models import Message
 
-from .test_consumer import connect, frame_with, frames_until_quiet, message_ids, send
+from .sockets import connect, frame_with, frames_until_quiet, message_ids, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,52 +4,21 @@ person, and a message deleted in the admin is replaced on every open page of its
 Driven like rooms/tests/test_consumer.py: the full ASGI stack, real session cookies.
 """
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.contrib.admin.models import LogEntry
 from django.test import Client
 
 from accounts.models import User
-from chatsite.asgi import application
 from rooms.consumers import CLOSE_DEACTIVATED
 from rooms.models import Message, Report
 from rooms.tests.conftest import befriend
 
+from ..sockets import QUIET, connect, frame_with
 from .helpers import run_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-QUIET = 0.3
-
-
-@sync_to_async
-def session_cookie(user):
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
-async def connect(user):
-    headers = [(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={await session_cookie(user)}".encode())]
-    socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
-
-
-async def frame_with(socket, text, timeout=3):
-    """The next frame containing text (frames without it are skipped)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        frame = await socket.receive_from(timeout=max(0.01, deadline - loop.time()))
-        if text in frame:
-            return frame
-
 
 @pytest.fixture
 def layer():
