@@ -8,6 +8,9 @@ PYTEST_ARGS ?=
 
 .PHONY: run test install install-dev migrate demo bench clean
 
+# DEBUG is off unless set (chatsite/settings.py): the development targets turn it on.
+migrate demo run bench: export DEBUG ?= 1
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 

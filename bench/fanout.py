@@ -122,6 +122,8 @@ RATE_HEADROOM = 0.5
 # timeout a queued handshake is refused, so more in flight only means more refusals.
 CONNECT_CONCURRENCY = 50
 CONNECT_ATTEMPTS = 3
+# The origin the clients say their page came from: the servers trust exactly this one.
+SITE_ORIGIN = "http://127.0.0.1"
 # Draining: after the last send, stop waiting when nothing new arrives for QUIET_SECONDS
 # (a quiet server has delivered all it will), and in any case after DRAIN_LIMIT_SECONDS.
 QUIET_SECONDS = 10.0
@@ -351,6 +353,7 @@ class Backends:
             DEBUG="0",
             SECRET_KEY=self.secret_key,
             ALLOWED_HOSTS="127.0.0.1,localhost",
+            CSRF_TRUSTED_ORIGINS=SITE_ORIGIN,  # the clients' Origin header
             SECURE_SSL_REDIRECT="0",
             SECURE_COOKIES="0",
             SECURE_HSTS_SECONDS="0",
@@ -672,7 +675,7 @@ class ClientProcess:
             try:
                 return await connect(
                     uri,
-                    origin=f"http://127.0.0.1:{port}",
+                    origin=SITE_ORIGIN,
                     additional_headers={"Cookie": f"sessionid={session_key}"},
                     compression=None,  # the server does not deflate; offering it costs CPU
                     ping_interval=None,  # daphne pings; the client answers

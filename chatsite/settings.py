@@ -1,10 +1,12 @@
 """
 Settings for the chat site, read from the environment.
 
-Defaults suit `make run`: SQLite file, in-memory channel layer, local-memory cache, console
-email, DEBUG on. `DATABASE_URL` switches to PostgreSQL and `REDIS_URL` to Redis for the
-channel layer and the cache. With `DEBUG=0` the secret key and allowed hosts must be given
-and every `check --deploy` setting is on (see the README's "Production settings").
+DEBUG is off unless the environment sets it (`make run`, `make test` and the tests' servers
+set DEBUG=1); with it off the secret key, allowed hosts and trusted origins must be given and
+every `check --deploy` setting is on (see the README's "Production settings"). Other defaults
+suit `make run`: SQLite file, in-memory channel layer, local-memory cache, console email.
+`DATABASE_URL` switches to PostgreSQL and `REDIS_URL` to Redis for the channel layer and the
+cache.
 """
 
 from pathlib import Path
@@ -16,7 +18,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
+
+# deploy/chat.env.example's SECRET_KEY: a site started with it would sign sessions with a key
+# anyone can read, so start-up refuses it.
+SECRET_KEY_PLACEHOLDER = "change-me-to-50-random-characters-from-python-secrets-token-urlsafe"
 
 
 def _required(name):
@@ -25,7 +31,7 @@ def _required(name):
     if not value:
         raise ImproperlyConfigured(
             f"{name} must be set in the environment when DEBUG is off "
-            f"(see the README's 'Production settings')."
+            f"(see the README's 'Production settings'; for development set DEBUG=1, as `make run` does)."
         )
     return value
 
@@ -36,8 +42,18 @@ if DEBUG:
 else:
     SECRET_KEY = _required("SECRET_KEY")
     ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
+if SECRET_KEY.strip() == SECRET_KEY_PLACEHOLDER:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is still the placeholder of deploy/chat.env.example. Generate a key with "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'` and put it in the environment."
+    )
 
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The origins of the site's pages: Django's CSRF check and the WebSocket's origin check
+# (rooms/origins.py) accept exactly these (and, with DEBUG, the dev server's own origin).
+if DEBUG:
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+else:
+    CSRF_TRUSTED_ORIGINS = [o.strip() for o in _required("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "daphne",  # first: `runserver` then serves WebSockets too

@@ -25,6 +25,7 @@ from conftest import LiveServer
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
+SITE_ORIGIN = "https://localhost"
 
 pytestmark = pytest.mark.skipif(
     not (DATABASE_URL.startswith("postgres") and REDIS_URL),
@@ -65,6 +66,8 @@ def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_process
         "DEBUG": "0",
         "SECRET_KEY": "d3pl0y-t3st-" + "x7Qz!9vL2@pX4$wN8^rT6&yB1*mC3(dF5)hJ0_sG",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The public origin of the pages, behind the (simulated) TLS proxy.
+        "CSRF_TRUSTED_ORIGINS": SITE_ORIGIN,
         "SECURE_PROXY_SSL_HEADER": "1",
         "DATABASE_URL": fresh_database,
         "REDIS_URL": REDIS_URL,
