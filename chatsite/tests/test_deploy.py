@@ -135,7 +135,7 @@ async def chat_across(servers, room_id, alice_key, bob_key):
         return websockets.connect(
             server.url.replace("http://", "ws://") + "/ws/chat/",
             additional_headers={"Cookie": f"sessionid={key}"},
-            origin=server.url,
+            origin=SITE_ORIGIN,
         )
 
     async with open_tab(servers[0], alice_key) as alice, open_tab(servers[1], bob_key) as bob:
