@@ -12,7 +12,11 @@ from django.utils.html import format_html
 
 from rooms import moderation
 
+from .forms import AdminLoginForm
 from .models import User
+
+# The admin's login says "try again later" when the backend's throttle refused it.
+admin.site.login_form = AdminLoginForm
 
 # What a moderator sees on a person's page: no password hash, one editable field.
 MODERATOR_FIELDSETS = [

@@ -1,21 +1,32 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+
+from . import throttle
 
 
 class UsernameOrEmailBackend(ModelBackend):
-    """Log in with the username or the email address, either in any case."""
+    """
+    Log in with the username (in any case: matched by its key, see `accounts.models.username_key`)
+    or the email address (in any case). Every login passes here, the admin's included, so this
+    is where failed logins are counted and throttled (`accounts.throttle`): while the account
+    or the client IP is over the limit, no password is checked and the login is refused with
+    PermissionDenied, which stops Django from trying any other backend.
+    """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
         User = get_user_model()
-        field = "email__iexact" if "@" in username else "username__iexact"
-        try:
-            user = User._default_manager.get(**{field: username.strip()})
-        except User.DoesNotExist:
+        user = User._default_manager.for_login(username)
+        account, ip = throttle.account_key(user, username), throttle.client_ip(request)
+        if throttle.is_throttled(account, ip):
+            throttle.mark_refused(request)
+            raise PermissionDenied("Too many failed logins.")
+        if user is None:
             # Run the hasher anyway so a missing user costs the same time as a wrong password.
             User().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        elif user.check_password(password) and self.user_can_authenticate(user):
             return user
+        throttle.record_failure(account, ip)
         return None

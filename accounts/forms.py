@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from . import throttle
@@ -88,28 +89,34 @@ class SignupForm(forms.Form):
         return User.objects.create_user(data["username"], self.email, data["password1"], nickname=data["nickname"])
 
 
-class LoginForm(AuthenticationForm):
-    """Username or email; refused without a password check while throttled."""
+THROTTLED = "Too many failed logins. Try again later (in up to 15 minutes)."
+
+
+class ThrottledLoginMixin:
+    """Say "try again later" when the backend's throttle refused the login (accounts.throttle)."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if throttle.was_refused(self.request):
+                raise forms.ValidationError(THROTTLED, code="throttled") from None
+            raise
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """Username or email; the backend counts failures and refuses while throttled."""
 
     username = forms.CharField(label="Username or email", max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "Wrong username, email or password.",
-        "throttled": "Too many failed logins. Try again later (in up to 15 minutes).",
     }
 
-    def clean(self):
-        username = self.cleaned_data.get("username", "")
-        ip = throttle.client_ip(self.request) if self.request else ""
-        if throttle.is_throttled(username, ip):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                throttle.record_failure(username, ip)
-            raise
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login: the same backend and throttle, the same "try again later"."""
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models, transaction
@@ -16,8 +18,15 @@ class UserManager(DjangoUserManager):
         return super().create_superuser(username, normalize_email(email), password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        """Usernames are unique whatever their case, so look them up that way too."""
-        return self.get(username__iexact=username)
+        """The account a typed username reaches: the one with its key (see `username_key`)."""
+        return self.get(username_key=username_key(username))
+
+    def for_login(self, username_or_email):
+        """The account a login names, by username key or, given an "@", by email; or None."""
+        typed = (username_or_email or "").strip()
+        if "@" in typed:
+            return self.filter(email=normalize_email(typed)).first()
+        return self.filter(username_key=username_key(typed)).first()
 
     def email_taken(self, email, exclude=None):
         users = self.filter(email__iexact=normalize_email(email))
@@ -26,12 +35,32 @@ class UserManager(DjangoUserManager):
         return users.exists()
 
     def username_taken(self, username):
-        return self.filter(username__iexact=username).exists()
+        return self.filter(username_key=username_key(username)).exists()
 
 
 def normalize_email(email):
     """One spelling per address: trimmed and lower-cased, so uniqueness ignores case."""
     return (email or "").strip().lower()
+
+
+def username_key(username):
+    """
+    The one spelling of a username that lookups and uniqueness use: Unicode NFKC, case-folded,
+    NFKC again (Unicode's NFKC_Casefold, near enough). "Alice", "ALICE" and "ａｌｉｃｅ" are one
+    name; "alıce" (dotless ı) is another, whatever the database's own idea of case (PostgreSQL's
+    UPPER() makes it "ALICE").
+    """
+    folded = unicodedata.normalize("NFKC", (username or "").strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
+class UsernameKeyField(models.CharField):
+    """`username_key(username)`, set on every save and bulk_create (through pre_save)."""
+
+    def pre_save(self, model_instance, add):
+        value = username_key(model_instance.username)
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 def avatar_path(user, filename):
@@ -42,10 +71,13 @@ class User(AbstractUser):
     """
     A person on the chat site.
 
-    Invariants: the username and the email are each unique whatever their case (database
-    constraints on their lower-cased values); the nickname is what other people see.
+    Invariants: the username is unique by its key (`username_key`: NFKC and case folding, a
+    unique column), so one account answers to a name however it is typed; the email is unique
+    whatever its case (stored lower-cased, a constraint on its lower-cased value); the
+    nickname is what other people see.
     """
 
+    username_key = UsernameKeyField(max_length=450, unique=True, editable=False)
     nickname = models.CharField(max_length=50)
     email = models.EmailField("email address")
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
@@ -58,7 +90,6 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
 

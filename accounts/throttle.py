@@ -1,33 +1,42 @@
 """
-Failed-login throttling, per username and per client IP.
+Failed-login throttling, per account and per client IP, applied in the authentication backend
+(`accounts.backends`), which every login passes: the site's login form and the admin's.
 
-After LOGIN_FAILURE_LIMIT failures for one username or one IP within LOGIN_FAILURE_WINDOW
-seconds, logins for it are refused without checking the password until the window passes.
-The window starts at the first failure (a fixed window kept in the cache).
+Failures count against the account the login reached (however its name was typed: username in
+any case or spelling that folds to it, or the email) and against the client IP; a login naming
+no account counts against that name's key. After LOGIN_FAILURE_LIMIT failures for one of them
+within LOGIN_FAILURE_WINDOW seconds, logins for it are refused without checking the password
+until the window passes. The window starts at the first failure (a fixed window in the cache).
 """
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-
-def _keys(username, ip):
-    keys = []
-    if username:
-        digest = salted_hmac("login-throttle", username.strip().lower()).hexdigest()[:32]
-        keys.append(f"login-fail:user:{digest}")
-    if ip:
-        keys.append(f"login-fail:ip:{ip}")
-    return keys
+REFUSED = "_login_throttled"  # set on the request whose login the throttle refused
 
 
-def is_throttled(username, ip):
-    counts = cache.get_many(_keys(username, ip))
+def account_key(user, typed):
+    """What a login's failures count against: the account it reached, else the name it gave."""
+    if user is not None:
+        return f"login-fail:account:{user.pk}"
+    from .models import normalize_email, username_key
+
+    name = normalize_email(typed) if "@" in (typed or "") else username_key(typed)
+    return f"login-fail:name:{salted_hmac('login-throttle', name).hexdigest()[:32]}"
+
+
+def _keys(account, ip):
+    return [account] + ([f"login-fail:ip:{ip}"] if ip else [])
+
+
+def is_throttled(account, ip):
+    counts = cache.get_many(_keys(account, ip))
     return any(count >= settings.LOGIN_FAILURE_LIMIT for count in counts.values())
 
 
-def record_failure(username, ip):
-    for key in _keys(username, ip):
+def record_failure(account, ip):
+    for key in _keys(account, ip):
         if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
             try:
                 cache.incr(key)
@@ -36,4 +45,15 @@ def record_failure(username, ip):
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address (daphne runs with --proxy-headers behind nginx, see deploy/)."""
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def mark_refused(request):
+    if request is not None:
+        setattr(request, REFUSED, True)
+
+
+def was_refused(request):
+    """Whether the throttle refused this request's login (so the form can say "later")."""
+    return getattr(request, REFUSED, False)

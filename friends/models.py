@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Lower
 
+from accounts.models import username_key
 from rooms import frames, live
 
 
@@ -180,12 +181,12 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
 
     def send_to_username(self, from_user, username, reason=""):
         """
-        send() to the active user with exactly this username (usernames are unique in any
-        case, so the case does not matter); "no such user" otherwise, also for inactive ones.
+        send() to the active user with exactly this username (usernames are unique by their
+        key, so the case does not matter); "no such user" otherwise, also for inactive ones.
         """
         User = get_user_model()
         try:
-            to_user = User.objects.get(username__iexact=username.strip(), is_active=True)
+            to_user = User.objects.get(username_key=username_key(username), is_active=True)
         except User.DoesNotExist:
             raise FriendError(f"There is no user with the username “{username}”.", code="no_such_user") from None
         return self.send(from_user, to_user, reason)

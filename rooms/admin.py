@@ -17,6 +17,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accounts.models import username_key
+
 from . import moderation
 from .attachments import file_response
 from .models import Membership, Message, Report, Room
@@ -110,7 +112,7 @@ class SenderFilter(InputFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
-        return queryset.filter(sender__username__iexact=value) if value else queryset
+        return queryset.filter(sender__username_key=username_key(value)) if value else queryset
 
 
 class MemberFilter(InputFilter):
@@ -119,7 +121,7 @@ class MemberFilter(InputFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
-        return queryset.filter(user__username__iexact=value) if value else queryset
+        return queryset.filter(user__username_key=username_key(value)) if value else queryset
 
 
 @admin.register(Membership)

@@ -184,6 +184,63 @@ def test_the_lock_lifts_when_the_window_passes(client, alice, settings):
     assert client.post(LOGIN, {"username": "alice", "password": PASSWORD}).status_code == 302
 
 
+# The throttle lives in the authentication backend, which every login passes, and counts the
+# account a login reaches, however its name was typed.
+
+
+def test_the_admin_login_is_throttled_with_the_sites_login(client, db, settings):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    for n in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "root", "password": "wrong"}, REMOTE_ADDR=f"10.0.1.{n}")
+    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD}, REMOTE_ADDR="10.0.2.1")
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed logins. Try again later" in response.content.decode()
+    site = client.post(LOGIN, {"username": "root", "password": PASSWORD}, REMOTE_ADDR="10.0.2.2")
+    assert site.status_code == 422 and "_auth_user_id" not in client.session
+
+
+def test_failures_at_the_sites_login_lock_the_admin_login_too(client, db):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    fail_logins(client, "root", 10)
+    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD}, REMOTE_ADDR="10.0.2.1")
+    assert "Too many failed logins. Try again later" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "failed_as, then",
+    [("bob", "BOB@example.com"), ("BOB@EXAMPLE.COM", "bob"), ("Bob", "ｂｏｂ"), ("ＢＯＢ", "bob@example.com")],
+)
+def test_failures_count_against_the_account_however_its_name_is_typed(client, bob, failed_as, then):
+    for n in range(10):
+        client.post(LOGIN, {"username": failed_as, "password": "wrong"}, REMOTE_ADDR=f"10.0.3.{n}")
+    response = client.post(LOGIN, {"username": then, "password": PASSWORD}, REMOTE_ADDR="10.0.4.1")
+    assert response.status_code == 422
+    assert "Too many failed logins. Try again later" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_under_several_spellings_add_up(client, bob):
+    for n, spelling in enumerate(["bob", "BOB", "bob@example.com", "Bob@Example.com", "ｂｏｂ"] * 2):
+        client.post(LOGIN, {"username": spelling, "password": "wrong"}, REMOTE_ADDR=f"10.0.3.{n}")
+    assert client.post(LOGIN, {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.4.1").status_code == 422
+
+
+@pytest.mark.parametrize("spelling", ["alıce", "alıce@example.com", "ALİCE", "alice\u200b"])
+def test_a_name_that_only_folds_to_alice_in_the_database_does_not_reach_her(client, alice, spelling):
+    """PostgreSQL's UPPER('alıce') is 'ALICE': a lookup by iexact let the dotless ı in."""
+    response = client.post(LOGIN, {"username": spelling, "password": PASSWORD})
+    assert response.status_code == 422
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_username_that_folds_to_a_taken_one_cannot_sign_up(client, alice):
+    code = start_signup(client)
+    response = finish_signup(client, code, username="ＡＬＩＣＥ")
+    assert response.status_code == 422
+    assert "This username is taken." in response.content.decode()
+
+
 def test_logout_is_a_post(client, alice):
     client.force_login(alice)
     assert client.post("/accounts/logout/").status_code == 302
