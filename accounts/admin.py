@@ -14,6 +14,7 @@ from rooms import moderation
 
 from .forms import AdminLoginForm
 from .models import User
+from .sessions import end_other_sessions_sockets
 
 # The admin's login says "try again later" when the backend's throttle refused it.
 admin.site.login_form = AdminLoginForm
@@ -69,7 +70,15 @@ class UserAdmin(DjangoUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+        own_session = request.session.session_key  # before Django's admin cycles it
+        response = super().user_change_password(request, id, form_url)
+        user = User.objects.filter(pk=id).first()
+        if user is not None and user.password != before:
+            # The person's sessions are logged out by the new password: close their sockets
+            # (the superuser's own tab stays when they changed their own password).
+            end_other_sessions_sockets(user.pk, keep=own_session if user.pk == request.user.pk else None)
+        return response
 
     @admin.display(description="Avatar")
     def avatar_preview(self, user):

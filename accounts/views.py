@@ -12,6 +12,7 @@ from chatsite.htmx import page_or_partial, redirect_after_post
 
 from .codes import CodeError, signup_codes
 from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, ProfileForm, SignupForm
+from .sessions import end_other_sessions_sockets
 
 SIGNUP_EMAIL = "signup_email"
 PENDING_EMAIL = "pending_email"
@@ -139,6 +140,9 @@ def profile(request):
         form = PasswordChangeForm(user, request.POST)
         if form.is_valid():
             form.save()
+            # Other sessions are logged out by the new password; their open sockets close
+            # too. This tab's socket (on the key before update_session_auth_hash cycles it) stays.
+            end_other_sessions_sockets(user.pk, keep=request.session.session_key)
             update_session_auth_hash(request, form.user)
             return _profile_page(request, partial="password-section", saved="Password changed.")
         return _profile_page(request, 422, "password-section", password_form=form)
@@ -156,3 +160,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Every session was logged in with the old password: close all their sockets.
+        end_other_sessions_sockets(form.user.pk)
+        return response

@@ -174,6 +174,8 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "rooms:chat"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Database sessions that know their user (accounts/sessions.py): a ban deletes them all.
+SESSION_ENGINE = "accounts.sessions"
 
 # The tests' live server adds a fast hasher for the users that factories make.
 PASSWORD_HASHERS = env.list(

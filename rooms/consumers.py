@@ -14,7 +14,10 @@ import logging
 from asgiref.sync import sync_to_async
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError
+
+from accounts.sessions import session_digest
 
 from . import frames
 from .live import abroadcast, get_hub, presence, release_hub, room_group, shared_cache, user_group
@@ -48,6 +51,11 @@ def _room_id(frame):
 
 
 # --- Database work, off the event loop ------------------------------------------------------
+
+
+@database_sync_to_async
+def _is_active(user_id):
+    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
 
 
 @database_sync_to_async
@@ -120,6 +128,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user, self.user_id = user, user.pk
+        # The session this socket was authenticated by: a logout of it closes the socket.
+        self.session = session_digest(self.scope["session"].session_key)
         self.early_frames = []  # what the hub hands over before the socket is accepted
         self.room_ids = await _room_ids_of(user)
         self.hub = await get_hub()
@@ -157,6 +167,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TOO_BIG)
             return
         await aclose_old_connections()
+        if not await _is_active(self.user_id):
+            # Deactivated, and the event that closes its sockets has not arrived (yet).
+            await self.close(code=CLOSE_DEACTIVATED)
+            return
         try:
             if text_data is None:
                 raise FrameError("Frames must be JSON text.")
@@ -248,6 +262,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.hub.leave(self, room_group(room_id))
         elif kind == "user.deactivated":
             await self.close(code=CLOSE_DEACTIVATED)
+        elif kind == "session.ended" and event.get("session") == self.session:
+            await self.close(code=CLOSE_UNAUTHENTICATED)  # this session logged out
+        elif kind == "sessions.ended" and event.get("keep") != self.session:
+            await self.close(code=CLOSE_UNAUTHENTICATED)  # the password changed elsewhere
 
     async def resync(self):
         """After a layer outage: the page asks for whatever it missed."""

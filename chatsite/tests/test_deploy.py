@@ -111,7 +111,7 @@ def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_process
 
 SESSIONS_FOR_TWO = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from accounts.sessions import SessionStore
 from accounts.models import User
 from rooms.models import Room
 

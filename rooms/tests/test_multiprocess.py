@@ -21,7 +21,7 @@ import redis
 import websockets
 from asgiref.sync import sync_to_async
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from accounts.sessions import SessionStore
 
 from accounts.tests.factories import UserFactory
 from conftest import LiveServer, free_port, server_env
@@ -140,6 +140,42 @@ async def test_presence_counts_tabs_on_every_process(servers, alice, bob, friend
     await alice_there.close()
     assert 'title="Offline"' in await bob_tab.frame_with(f"presence-{alice.pk}")
     await bob_tab.close()
+
+
+async def closed_code(tab, timeout=10):
+    with pytest.raises(websockets.ConnectionClosed):
+        async with asyncio.timeout(timeout):
+            while True:
+                tab.frames.append(await tab.socket.recv())
+    return tab.socket.close_code
+
+
+async def test_logout_and_a_password_change_close_sockets_on_every_process(servers, alice):
+    from django.test import Client
+
+    from accounts.tests.factories import PASSWORD
+    from rooms.consumers import CLOSE_UNAUTHENTICATED
+
+    @sync_to_async
+    def browser():
+        client = Client()
+        assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+        return client
+
+    laptop, phone = await browser(), await browser()
+    laptop_tabs = [await Tab.open(server, laptop.cookies["sessionid"].value) for server in servers]
+    phone_tabs = [await Tab.open(server, phone.cookies["sessionid"].value) for server in servers]
+
+    await sync_to_async(laptop.post)("/accounts/logout/")
+    for tab in laptop_tabs:
+        assert await closed_code(tab) == CLOSE_UNAUTHENTICATED
+
+    desk = await browser()
+    new_password = "a-long-and-unusual-passphrase"
+    data = {"action": "password", "old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password}
+    assert "Password changed." in (await sync_to_async(desk.post)("/accounts/profile/", data)).content.decode()
+    for tab in phone_tabs:
+        assert await closed_code(tab) == CLOSE_UNAUTHENTICATED
 
 
 async def test_an_idle_socket_on_the_redis_layer_still_receives_after_20_quiet_seconds(servers, alice, bob, friends_in_a_room):

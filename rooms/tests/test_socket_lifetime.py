@@ -1,0 +1,155 @@
+"""
+An open socket lives no longer than the session it was authenticated by: logging out closes
+that session's sockets, a password change those of every other session, a password reset
+all of them, and a deactivated account's sessions are deleted and its frames refused.
+Through the full ASGI stack with the sessions of real logins (Django's test client).
+"""
+
+import re
+from importlib import import_module
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+from accounts.tests.factories import PASSWORD, UserFactory
+from chatsite.asgi import application
+from rooms import frames, live
+from rooms.consumers import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
+from rooms.models import Message
+
+from .sockets import send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NEW_PASSWORD = "a-long-and-unusual-passphrase"
+
+
+@sync_to_async
+def logged_in(user):
+    """A browser of its own (a session) that logged in through the login form."""
+    client = Client()
+    assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+async def tab(client):
+    """A socket opened by a page of client's browser."""
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", cookie)])
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+@pytest.fixture
+async def sockets():
+    opened = []
+
+    async def open_tab(client):
+        socket = await tab(client)
+        opened.append(socket)
+        return socket
+
+    yield open_tab
+    for socket in opened:
+        await socket.disconnect()
+
+
+async def closed_with(socket):
+    output = await socket.receive_output(timeout=3)
+    assert output["type"] == "websocket.close", output
+    return output["code"]
+
+
+async def still_open(socket, user):
+    """A sentinel: a frame sent to the user's tabs after the event reaches this one first."""
+    await sync_to_async(live.broadcast)(live.user_group(user.pk), frames.requests_badge(7))
+    output = await socket.receive_output(timeout=3)
+    assert output["type"] == "websocket.send", output
+    assert 'id="requests-badge"' in output["text"]
+    return True
+
+
+async def test_logging_out_closes_the_sockets_of_that_session_and_no_other(alice, sockets):
+    laptop, phone = await logged_in(alice), await logged_in(alice)
+    first_tab, second_tab, phone_tab = await sockets(laptop), await sockets(laptop), await sockets(phone)
+
+    assert (await sync_to_async(laptop.post)("/accounts/logout/")).status_code == 302
+
+    assert await closed_with(first_tab) == CLOSE_UNAUTHENTICATED
+    assert await closed_with(second_tab) == CLOSE_UNAUTHENTICATED
+    assert await still_open(phone_tab, alice)
+
+
+async def test_a_password_change_closes_the_sockets_of_every_other_session(alice, sockets):
+    laptop, phone = await logged_in(alice), await logged_in(alice)
+    laptop_tab, phone_tab = await sockets(laptop), await sockets(phone)
+
+    response = await sync_to_async(laptop.post)(
+        "/accounts/profile/",
+        {"action": "password", "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert "Password changed." in response.content.decode()
+    assert await closed_with(phone_tab) == CLOSE_UNAUTHENTICATED
+    assert await still_open(laptop_tab, alice)  # the tab that changed it stays connected
+
+
+async def test_a_password_reset_closes_the_sockets_of_every_session(alice, sockets):
+    laptop, phone = await logged_in(alice), await logged_in(alice)
+    laptop_tab, phone_tab = await sockets(laptop), await sockets(phone)
+
+    @sync_to_async
+    def reset_by_the_emailed_link():
+        stranger = Client()
+        stranger.post("/accounts/password-reset/", {"email": "alice@example.com"})
+        link = re.search(r"http://testserver(/accounts/password-reset/\S+/)", mail.outbox[-1].body).group(1)
+        form = stranger.get(link, follow=True)
+        data = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        assert stranger.post(form.redirect_chain[-1][0], data).status_code == 302
+
+    await reset_by_the_emailed_link()
+
+    assert await closed_with(laptop_tab) == CLOSE_UNAUTHENTICATED
+    assert await closed_with(phone_tab) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_password_set_in_the_admin_closes_the_persons_sockets(alice, bob, sockets):
+    root = await sync_to_async(UserFactory)(username="root", is_staff=True, is_superuser=True)
+    alice_tab, bob_tab = await sockets(await logged_in(alice)), await sockets(await logged_in(bob))
+    admin = await logged_in(root)
+
+    url = f"/admin/accounts/user/{alice.pk}/password/"
+    data = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    assert (await sync_to_async(admin.post)(url, data)).status_code == 302
+
+    assert await closed_with(alice_tab) == CLOSE_UNAUTHENTICATED
+    assert await still_open(bob_tab, bob)
+
+
+async def test_deactivating_an_account_deletes_its_sessions(alice, bob):
+    laptop, phone, bobs = await logged_in(alice), await logged_in(alice), await logged_in(bob)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    @sync_to_async
+    def deactivate_and_look():
+        alice.is_active = False
+        alice.save()
+        return [store().exists(c.cookies["sessionid"].value) for c in (laptop, phone, bobs)]
+
+    assert await deactivate_and_look() == [False, False, True]
+
+
+async def test_a_frame_from_a_user_no_longer_active_is_refused(alice, bob, direct_room, sockets):
+    alice_tab = await sockets(await logged_in(alice))
+    # Deactivated behind the site's back: no event reaches the socket, only the next frame.
+    await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
+
+    await send(alice_tab, type="send", room=direct_room.pk, body="still here?", client_id="c0ffee00-0000-4000-8000-000000000001")
+
+    assert await closed_with(alice_tab) == CLOSE_DEACTIVATED
+    assert not await sync_to_async(Message.objects.filter(body="still here?").exists)()
