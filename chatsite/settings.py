@@ -211,6 +211,8 @@ AVATAR_SIZE = 256
 # Messages per sender in the window; over the limit a send is refused and nothing is stored.
 CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)
 CHAT_RATE_WINDOW = env.float("CHAT_RATE_WINDOW", default=5.0)
+# Open chat sockets (tabs) per person, counted on every process; one more is closed with 4429.
+CHAT_SOCKETS_PER_PERSON = env.int("CHAT_SOCKETS_PER_PERSON", default=20)
 # Images and files sent in rooms (rooms/attachments.py): the largest upload, the largest
 # picture (in pixels, against decompression bombs) and the thumbnail's longest side.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

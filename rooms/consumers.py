@@ -5,7 +5,8 @@ Client frames are JSON objects with a `type` (see design.md): `send`, `resume`, 
 Server frames are HTML fragments for htmx's ws extension (out-of-band swaps). Rules live on
 the models (`Message.objects.post` and friends); this consumer checks the frame, calls them
 off the event loop, and answers with a fragment. Errors answer with an error fragment and the
-socket stays open, except an oversized frame (closed with 1009).
+socket stays open, except an oversized frame (closed with 4009: daphne refuses 1009 from an
+application, and only a close it accepts runs the normal disconnect, presence included).
 """
 
 import json
@@ -14,6 +15,7 @@ import logging
 from asgiref.sync import sync_to_async
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 
@@ -25,10 +27,13 @@ from .models import Message, Room, RoomError, RoomNotFound
 
 log = logging.getLogger(__name__)
 
-# Close codes: no logged-in user (like HTTP 401); the account was deactivated (like 403).
+# Close codes: no logged-in user or the session ended (like HTTP 401); the account was
+# deactivated (like 403); a frame over MAX_FRAME_BYTES (as 1009, "message too big", which
+# daphne only sends itself, past its own 1 MB limit); too many open sockets (like 429).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_DEACTIVATED = 4403
-CLOSE_TOO_BIG = 1009
+CLOSE_TOO_BIG = 4009
+CLOSE_TOO_MANY = 4429
 
 MAX_FRAME_BYTES = 64 * 1024
 RESUME_LIMIT = 200
@@ -136,7 +141,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.groups_joined = {user_group(user.pk), *(room_group(pk) for pk in self.room_ids)}
         for group in self.groups_joined:
             await self.hub.join(self, group)
-        if await presence.connected(user.pk):
+        open_sockets = await presence.connected(user.pk)
+        if open_sockets > settings.CHAT_SOCKETS_PER_PERSON:
+            await self._refuse_one_too_many()
+            return
+        if open_sockets == 1:
             await self._announce_presence(online=True)
         # Accepted once every group is joined: nothing sent to the rooms from here is missed,
         # and what arrived while joining goes out right after the handshake.
@@ -144,6 +153,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         early, self.early_frames = self.early_frames, None
         for html in early:
             await self.send(text_data=html)
+
+    async def _refuse_one_too_many(self):
+        """Over the per-person cap: uncount this socket, say why, and close it."""
+        await self.disconnect(CLOSE_TOO_MANY)  # leaves its groups and its presence count
+        self.hub, self.early_frames = None, None
+        await self.accept()
+        limit = settings.CHAT_SOCKETS_PER_PERSON
+        await self.send(text_data=frames.notice(f"You have more than {limit} tabs of this site open. Close some, then reload this one."))
+        await self.close(code=CLOSE_TOO_MANY)
 
     async def disconnect(self, code):
         hub = getattr(self, "hub", None)

@@ -267,13 +267,13 @@ class Presence:
     def _connected(self, key):
         cache = shared_cache()
         if cache.add(key, 1, self.TTL):
-            return True
+            return 1
         try:
             count = cache.incr(key)
         except ValueError:  # expired between add and incr
-            return cache.add(key, 1, self.TTL)
+            return 1 if cache.add(key, 1, self.TTL) else cache.incr(key)
         cache.touch(key, self.TTL)
-        return count == 1
+        return count
 
     def _disconnected(self, key):
         cache = shared_cache()
@@ -293,12 +293,12 @@ class Presence:
                 cache.add(key, 1, self.TTL)
 
     async def connected(self, user_id):
-        """Count one more tab; True when the user just came online."""
+        """Count one more tab; returns the user's open tabs (1: just came online; 0: unknown)."""
         try:
             return await _off_loop(self._connected)(self._key(user_id))
         except Exception:
             log.warning("presence: cache unavailable", exc_info=True)
-            return False
+            return 0
 
     async def disconnected(self, user_id):
         """Count one tab less; True when the user just went offline."""

@@ -135,7 +135,7 @@ async def test_malformed_frames_get_an_error_fragment(layer, alice, raw, error):
     await socket.disconnect()
 
 
-async def test_a_frame_over_64_kb_closes_the_socket_with_1009(layer, alice, direct_room):
+async def test_a_frame_over_64_kb_closes_the_socket_with_4009(layer, alice, direct_room):
     socket = await connect(alice)
     await send(socket, type="send", room=direct_room.pk, body="x" * (65 * 1024))
     closed = await socket.receive_output()

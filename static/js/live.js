@@ -117,6 +117,10 @@
       setStatus("You are logged out. Reload the page to log in again.");
       return;
     }
+    if (code === 4429) {
+      setStatus("This site is open in too many tabs. Close some, then reload this one.");
+      return;
+    }
     setStatus("Reconnecting… messages you send now go out when the connection is back.");
     // The extension retries by itself after abnormal closes; retry after the others too.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0) setTimeout(reconnectIfClosed, 1000);
