@@ -1,11 +1,100 @@
-"""Avatar images: verified with Pillow, cropped to a square and stored small."""
+"""
+Pictures people upload (avatars here, attachments in rooms/attachments.py), decoded safely.
 
+A picture's dimensions are read from its header before anything is decoded, and more than
+IMAGE_MAX_PIXELS (25 megapixels) is refused: a 300 KB PNG can declare 9000 x 9000 pixels and
+take a gigabyte to decode. What is decoded is decoded small where the format allows (JPEG's
+`draft` decodes at 1/2, 1/4 or 1/8 scale), shrunk with `reduce` before the fine resampling,
+and at most IMAGE_DECODES_AT_ONCE pictures are decoded at once in a process (a semaphore: a
+burst of uploads waits its turn rather than multiplying the memory).
+"""
+
+import threading
+from contextlib import contextmanager
 from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+INVALID = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+# What EXIF's orientation asks for, as ImageOps.exif_transpose does it (applied to the small copy).
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class PictureError(ValueError):
+    """A picture that cannot be taken; the message says why, for the person who sent it."""
+
+
+def too_many_pixels(image, name="The picture"):
+    """The refusal for image (opened, not decoded) when it has too many pixels, else None."""
+    limit = settings.IMAGE_MAX_PIXELS
+    if image.width * image.height <= limit:
+        return None
+    return (
+        f"{name} has too many pixels ({image.width:,} × {image.height:,}); pictures can have at most "
+        f"{limit:,} pixels ({limit / 1_000_000:g} megapixels)."
+    )
+
+
+_slots_lock = threading.Lock()
+_slots = {"size": None, "semaphore": None}
+
+
+def _semaphore():
+    with _slots_lock:
+        size = settings.IMAGE_DECODES_AT_ONCE
+        if _slots["size"] != size:  # first use, or a test changed the setting
+            _slots.update(size=size, semaphore=threading.BoundedSemaphore(size))
+        return _slots["semaphore"]
+
+
+@contextmanager
+def decoding():
+    """One of the IMAGE_DECODES_AT_ONCE decoding slots, waited for up to IMAGE_DECODE_WAIT_SECONDS."""
+    semaphore = _semaphore()
+    if not semaphore.acquire(timeout=settings.IMAGE_DECODE_WAIT_SECONDS):
+        raise PictureError("The server is busy with other pictures. Try again in a moment.")
+    try:
+        yield
+    finally:
+        semaphore.release()
+
+
+def shrunk(image, box, *, fit=False):
+    """
+    image (opened, checked, not yet decoded) decoded at about the size of box and shrunk to it
+    (`fit`: cropped to fill it), upright as its EXIF orientation says, in RGB or RGBA.
+    """
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    image.draft("RGB" if image.mode not in ("L", "RGB") else image.mode, box)  # JPEG: decode at 1/2..1/8
+    # Shrunk in the smallest mode that holds the picture (1 byte a pixel for grey), then RGB(A).
+    final = "RGBA" if transparent else "RGB"
+    working = "L" if image.mode in ("1", "L") and not transparent else final
+    image.load()
+    if image.mode != working:  # (convert to the same mode would copy the whole picture)
+        image = image.convert(working)
+    # Shrink by a whole factor first (cheap), to no less than twice the box, then resample.
+    scale = min(image.width / box[0], image.height / box[1]) if fit else max(image.width / box[0], image.height / box[1])
+    if scale >= 4:
+        image = image.reduce(int(scale // 2))
+    if fit:
+        image = ImageOps.fit(image, box, Image.Resampling.LANCZOS)
+    else:
+        image.thumbnail(box, Image.Resampling.LANCZOS)
+    if orientation in ORIENTATIONS:
+        image = image.transpose(ORIENTATIONS[orientation])
+    return (image if image.mode == final else image.convert(final)), transparent
 
 
 def resized_avatar(upload):
@@ -14,18 +103,21 @@ def resized_avatar(upload):
         raise ValidationError(f"The image is too large: at most {settings.AVATAR_MAX_BYTES // (1024 * 1024)} MB.")
     try:
         upload.seek(0)
-        with Image.open(upload) as probe:
+        with Image.open(upload) as probe:  # reads the header only
+            if refusal := too_many_pixels(probe, "The image"):
+                raise ValidationError(refusal)
             probe.verify()
         upload.seek(0)
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image)
-            size = settings.AVATAR_SIZE
-            square = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
-            has_alpha = square.mode in ("RGBA", "LA", "P")
-            square = square.convert("RGBA" if has_alpha else "RGB")
-            out = BytesIO()
-            fmt, ext = ("PNG", "png") if has_alpha else ("JPEG", "jpg")
-            square.save(out, fmt, quality=88) if fmt == "JPEG" else square.save(out, fmt, optimize=True)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        size = settings.AVATAR_SIZE
+        with decoding(), Image.open(upload) as image:
+            square, has_alpha = shrunk(image, (size, size), fit=True)
+        out = BytesIO()
+        if has_alpha:
+            square.save(out, "PNG", optimize=True)
+        else:
+            square.save(out, "JPEG", quality=88)
+    except PictureError as error:
+        raise ValidationError(str(error)) from None
+    except INVALID:
         raise ValidationError("Upload a valid image (PNG, JPEG, GIF or WebP).") from None
-    return ContentFile(out.getvalue(), name=f"avatar.{ext}")
+    return ContentFile(out.getvalue(), name=f"avatar.{'png' if has_alpha else 'jpg'}")

@@ -206,6 +206,12 @@ LOGIN_FAILURE_WINDOW = 15 * 60
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_SIZE = 256
+# Pictures (avatars and attachments, accounts/images.py): at most this many pixels, read from
+# the header before anything is decoded; this many decodes at once per process, each waited
+# for at most IMAGE_DECODE_WAIT_SECONDS.
+IMAGE_MAX_PIXELS = 25_000_000
+IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
+IMAGE_DECODE_WAIT_SECONDS = 20
 
 # --- Chat -----------------------------------------------------------------------------------
 # Messages per sender in the window; over the limit a send is refused and nothing is stored.
@@ -213,10 +219,9 @@ CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)
 CHAT_RATE_WINDOW = env.float("CHAT_RATE_WINDOW", default=5.0)
 # Open chat sockets (tabs) per person, counted on every process; one more is closed with 4429.
 CHAT_SOCKETS_PER_PERSON = env.int("CHAT_SOCKETS_PER_PERSON", default=20)
-# Images and files sent in rooms (rooms/attachments.py): the largest upload, the largest
-# picture (in pixels, against decompression bombs) and the thumbnail's longest side.
+# Images and files sent in rooms (rooms/attachments.py): the largest upload and the
+# thumbnail's longest side (pictures also follow IMAGE_MAX_PIXELS).
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-ATTACHMENT_MAX_PIXELS = 50_000_000
 ATTACHMENT_THUMBNAIL_SIZE = 480
 
 # --- Email ----------------------------------------------------------------------------------

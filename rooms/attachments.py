@@ -4,8 +4,9 @@ Images and files sent in rooms: where they are kept, and what an upload must be.
 Attachments live in their own storage (`STORAGES["attachments"]`, by default the folder
 `ATTACHMENTS_ROOT`, outside MEDIA_ROOT) that has no URL: nothing serves them but the file
 view (`rooms.views.attachment`), which answers members of the room only. A file whose name
-says it is a picture (.png, .jpg, .jpeg, .gif, .webp) must be one, verified by Pillow, and
-gets a thumbnail; anything else is kept as it came, for download.
+says it is a picture (.png, .jpg, .jpeg, .gif, .webp) must be one, verified by Pillow, of at
+most IMAGE_MAX_PIXELS (read from its header), and gets a thumbnail (decoded small, one of a
+few decodes at once: accounts/images.py); anything else is kept as it came, for download.
 """
 
 import secrets
@@ -22,7 +23,9 @@ from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.text import get_valid_filename
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
+
+from accounts.images import PictureError, decoding, shrunk, too_many_pixels
 
 # A file named like a picture must be one of these formats; it is stored with its format's
 # extension, which later says what type to serve it as.
@@ -107,23 +110,24 @@ class Attachment:
 
     @classmethod
     def _image(cls, upload, name):
-        too_big = f"{name} has too many pixels; images can have at most {settings.ATTACHMENT_MAX_PIXELS:,} pixels."
         try:
             upload.seek(0)
             with Image.open(upload) as probe:  # reads the header only
                 if probe.format not in IMAGE_FORMATS:
                     raise AttachmentError(f"{name} is not a PNG, JPEG, GIF or WebP image.")
-                if probe.width * probe.height > settings.ATTACHMENT_MAX_PIXELS:
-                    raise AttachmentError(too_big)
+                if refusal := too_many_pixels(probe, name):
+                    raise AttachmentError(refusal)
                 image_format = probe.format
                 probe.verify()
             upload.seek(0)
-            with Image.open(upload) as image:
+            with decoding(), Image.open(upload) as image:
                 thumbnail, width, height = _thumbnail(image)
         except AttachmentError:
             raise
+        except PictureError as error:
+            raise AttachmentError(str(error)) from None
         except Image.DecompressionBombError:  # Pillow's own limit, checked as it opens
-            raise AttachmentError(too_big) from None
+            raise AttachmentError(f"{name} has too many pixels.") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise AttachmentError(f"{name} is not a valid image (PNG, JPEG, GIF or WebP).") from None
         upload.seek(0)
@@ -141,11 +145,8 @@ class Attachment:
 
 def _thumbnail(image):
     """A small copy of image (upright, within THUMBNAIL_SIZE pixels): JPEG, or PNG if transparent."""
-    image = ImageOps.exif_transpose(image)
-    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    image = image.convert("RGBA" if transparent else "RGB")
     size = settings.ATTACHMENT_THUMBNAIL_SIZE
-    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    image, transparent = shrunk(image, (size, size))
     out = BytesIO()
     if transparent:
         image.save(out, "PNG", optimize=True)

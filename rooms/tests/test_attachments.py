@@ -89,9 +89,9 @@ def test_ten_megabytes_is_the_default_limit(settings):
 
 
 def test_a_picture_with_too_many_pixels_is_refused_before_it_is_decoded(direct_room, alice, settings):
-    settings.ATTACHMENT_MAX_PIXELS = 1000
+    settings.IMAGE_MAX_PIXELS = 1000
 
-    with pytest.raises(MessageError, match="wide.gif has too many pixels; images can have at most 1,000 pixels"):
+    with pytest.raises(MessageError, match=r"wide.gif has too many pixels \(40 × 30\); pictures can have at most 1,000 pixels"):
         Message.objects.post_file(direct_room, alice, picture("wide.gif", (40, 30), "GIF", "P"))
 
 
