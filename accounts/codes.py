@@ -3,7 +3,8 @@ Six-digit confirmation codes sent by email (sign-up, email change).
 
 A code lives in the cache for EMAIL_CODE_TTL seconds, is stored only as an HMAC, is burnt
 after EMAIL_CODE_MAX_ATTEMPTS wrong tries or one right one, and a new one can be asked for
-at most once every EMAIL_CODE_RESEND_SECONDS per address.
+at most once every EMAIL_CODE_RESEND_SECONDS per address, and at most EMAILS_PER_IP_LIMIT
+emails go out per client IP in EMAILS_WINDOW (rooms/limits.py).
 """
 
 import secrets
@@ -15,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from rooms.limits import emails_per_ip, per_window
 
 from .models import normalize_email
 
@@ -39,13 +42,17 @@ class EmailCodes:
     def _hash(self, email, code):
         return salted_hmac("email-code", f"{self.purpose}:{normalize_email(email)}:{code}").hexdigest()
 
-    def send(self, email):
-        """Email a new code to the address. Raises CodeError if asked again too soon."""
+    def send(self, email, ip=""):
+        """Email a new code to the address. Raises CodeError if asked again too soon (for the
+        address, or from the client IP ip)."""
         email = normalize_email(email)
         wait = settings.EMAIL_CODE_RESEND_SECONDS
         if not cache.add(self._key(email, "resend"), now() + wait, timeout=wait):
             left = max(1, int(cache.get(self._key(email, "resend"), now()) - now()))
             raise CodeError(f"A code was sent just now. You can ask for a new one in {left} seconds.")
+        if ip and not emails_per_ip.allow(ip):
+            cache.delete(self._key(email, "resend"))
+            raise CodeError(too_many_emails())
         code = f"{secrets.randbelow(10**6):06d}"
         ttl = settings.EMAIL_CODE_TTL
         cache.set(self._key(email, "code"), {"hash": self._hash(email, code), "expires": now() + ttl}, ttl)
@@ -78,6 +85,11 @@ class EmailCodes:
 
     def burn(self, email):
         cache.delete_many([self._key(email, "code"), self._key(email, "tries")])
+
+
+def too_many_emails():
+    often = f"{settings.EMAILS_PER_IP_LIMIT} emails {per_window(settings.EMAILS_WINDOW)}"
+    return f"Too many emails were asked for from your network (at most {often}). Try again later."
 
 
 signup_codes = EmailCodes("signup", "Your sign-up code")

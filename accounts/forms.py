@@ -20,9 +20,9 @@ class EmailForm(forms.Form):
             raise forms.ValidationError("An account with this email address already exists.")
         return email
 
-    def send_code(self):
+    def send_code(self, ip=""):
         try:
-            signup_codes.send(self.cleaned_data["email"])
+            signup_codes.send(self.cleaned_data["email"], ip=ip)
         except CodeError as error:
             self.add_error(None, error)
             return False
@@ -157,9 +157,9 @@ class EmailChangeForm(forms.Form):
             raise forms.ValidationError("An account with this email address already exists.")
         return email
 
-    def send_code(self):
+    def send_code(self, ip=""):
         try:
-            email_change_codes.send(self.cleaned_data["email"])
+            email_change_codes.send(self.cleaned_data["email"], ip=ip)
         except CodeError as error:
             self.add_error(None, error)
             return False

@@ -10,9 +10,13 @@ from django.views.decorators.http import require_http_methods
 
 from chatsite.htmx import page_or_partial, redirect_after_post
 
-from .codes import CodeError, signup_codes
+from rooms.limits import emails_per_address, emails_per_ip
+
+from .codes import CodeError, signup_codes, too_many_emails
 from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, ProfileForm, SignupForm
+from .models import normalize_email
 from .sessions import end_other_sessions_sockets
+from .throttle import client_ip
 
 SIGNUP_EMAIL = "signup_email"
 PENDING_EMAIL = "pending_email"
@@ -35,7 +39,7 @@ def signup(request):
 
     if action == "send_code":
         email_form = EmailForm(request.POST)
-        if email_form.is_valid() and email_form.send_code():
+        if email_form.is_valid() and email_form.send_code(client_ip(request)):
             email = request.session[SIGNUP_EMAIL] = email_form.cleaned_data["email"]
             return _signup_page(request, form=SignupForm(email=email), email=email,
                                 notice=f"We emailed a 6-digit code to {email}. It is valid for 5 minutes.")
@@ -48,7 +52,7 @@ def signup(request):
     if action == "resend":
         form = SignupForm(email=email)
         try:
-            signup_codes.send(email)
+            signup_codes.send(email, ip=client_ip(request))
         except CodeError as error:
             return _signup_page(request, form=form, email=email, error=error.message, status=422)
         return _signup_page(request, form=form, email=email, notice=f"A new code is on its way to {email}.")
@@ -116,7 +120,7 @@ def profile(request):
 
     if action == "email":
         form = EmailChangeForm(request.POST, user=user)
-        if form.is_valid() and form.send_code():
+        if form.is_valid() and form.send_code(client_ip(request)):
             request.session[PENDING_EMAIL] = form.cleaned_data["email"]
             return _profile_page(request, partial="email-section", saved="")
         return _profile_page(request, 422, "email-section", email_form=form)
@@ -151,10 +155,23 @@ def profile(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by an emailed link; at most EMAILS_PER_IP_LIMIT asks per client IP and
+    EMAILS_PER_ADDRESS_LIMIT emails per address in EMAILS_WINDOW."""
+
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if not emails_per_ip.allow(client_ip(self.request)):
+            form.add_error(None, too_many_emails())
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        if not emails_per_address.allow(normalize_email(form.cleaned_data["email"])):
+            # The page says what it always says (it never tells whether the address has an
+            # account); the address just gets no more than its share of emails.
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

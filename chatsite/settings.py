@@ -217,6 +217,15 @@ IMAGE_DECODE_WAIT_SECONDS = 20
 # Messages per sender in the window; over the limit a send is refused and nothing is stored.
 CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)
 CHAT_RATE_WINDOW = env.float("CHAT_RATE_WINDOW", default=5.0)
+# Renames per group, friend requests per sender, and emails (codes, password resets) per
+# client IP and per address, in their windows (rooms/limits.py); a request to someone who
+# rejected yours waits FRIEND_REQUEST_RETRY_DAYS.
+GROUP_RENAME_LIMIT, GROUP_RENAME_WINDOW = 3, 60
+FRIEND_REQUEST_LIMIT, FRIEND_REQUEST_WINDOW = 20, 3600
+FRIEND_REQUEST_RETRY_DAYS = 7
+EMAILS_PER_IP_LIMIT = env.int("EMAILS_PER_IP_LIMIT", default=10)
+EMAILS_PER_ADDRESS_LIMIT = 3
+EMAILS_WINDOW = 3600
 # Open chat sockets (tabs) per person, counted on every process; one more is closed with 4429.
 CHAT_SOCKETS_PER_PERSON = env.int("CHAT_SOCKETS_PER_PERSON", default=20)
 # Images and files sent in rooms (rooms/attachments.py): the largest upload and the

@@ -6,15 +6,19 @@ call one of these methods, and render. A broken rule raises FriendError, whose m
 written for the person who tried.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Lower
+from django.utils import timezone
 
 from accounts.models import username_key
 from rooms import frames, live
+from rooms.limits import friend_requests, per_window
 
 
 class FriendError(ValidationError):
@@ -147,7 +151,9 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
 
         If to_user already asked from_user, that request is accepted instead of making a
         second one, and returned. Raises FriendError for yourself, an inactive user,
-        existing friends, a request already pending or an over-long reason.
+        existing friends, a request already pending, an over-long reason, someone who
+        rejected from_user's request in the last FRIEND_REQUEST_RETRY_DAYS, or more than
+        FRIEND_REQUEST_LIMIT new requests from from_user in FRIEND_REQUEST_WINDOW.
         """
         reason = (reason or "").strip()
         if len(reason) > FriendRequest.REASON_MAX_LENGTH:
@@ -163,6 +169,7 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
                 raise FriendError(f"You are already friends with {to_user.nickname}.", code="already_friends")
             pending = self.pending().between(from_user, to_user).select_for_update().first()
             if pending is None:
+                self._require_may_ask(from_user, to_user)
                 try:
                     with transaction.atomic():
                         request = self.create(from_user=from_user, to_user=to_user, reason=reason)
@@ -178,6 +185,25 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
                 )
             pending.accept(by=from_user)
             return pending
+
+    def _require_may_ask(self, from_user, to_user):
+        days = settings.FRIEND_REQUEST_RETRY_DAYS
+        rejected = (
+            self.filter(from_user=from_user, to_user=to_user, status=FriendRequest.Status.REJECTED)
+            .filter(updated_at__gte=timezone.now() - timedelta(days=days))
+            .order_by("-updated_at")
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if rejected is not None:
+            wait = rejected + timedelta(days=days) - timezone.now()
+            when = "tomorrow" if wait <= timedelta(days=1) else f"in {wait.days + 1} days"
+            raise FriendError(
+                f"{to_user.nickname} declined your last request. You can ask again {when}.", code="recently_rejected"
+            )
+        if not friend_requests.allow(from_user.pk):
+            often = f"{settings.FRIEND_REQUEST_LIMIT} friend requests {per_window(settings.FRIEND_REQUEST_WINDOW)}"
+            raise FriendError(f"You can send at most {often}. Try again later.", code="rate_limited")
 
     def send_to_username(self, from_user, username, reason=""):
         """

@@ -30,7 +30,7 @@ from friends.models import Friendship
 from . import frames, live
 from . import search as text_search
 from .attachments import Attachment, AttachmentError, attachment_path, attachment_storage, image_content_type
-from .limits import allow_send, rate_limit_message
+from .limits import allow_send, per_window, rate_limit_message, renames
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +373,8 @@ class Room(models.Model):
         return added
 
     def rename(self, by, name):
-        """The owner renames the group."""
+        """The owner renames the group, at most GROUP_RENAME_LIMIT times per window (each
+        rename puts a line in front of every member)."""
         name = self.clean_name(name)
         with transaction.atomic():
             membership = self._locked_membership(by, "A direct chat cannot be renamed.")
@@ -381,6 +382,9 @@ class Room(models.Model):
                 raise RoomError("Only the owner can rename the group.")
             if name == self.name:
                 return
+            if not renames.allow(self.pk):
+                often = f"{settings.GROUP_RENAME_LIMIT} times {per_window(settings.GROUP_RENAME_WINDOW)}"
+                raise RoomError(f"A group can be renamed at most {often}. Wait a moment and try again.")
             self.name = name
             self.save(update_fields=["name"])
             Message.objects.system(self, by, f"{by.display_name} renamed the group to “{name}”.")

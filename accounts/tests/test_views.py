@@ -106,6 +106,34 @@ def test_asking_for_a_new_code_within_a_minute_is_refused_with_a_reason(client, 
     assert len(mail.outbox) == 1
 
 
+def test_one_ip_gets_at_most_ten_sign_up_codes_an_hour(client, db):
+    for n in range(10):
+        response = client.post(SIGNUP, {"action": "send_code", "email": f"p{n}@example.com"}, REMOTE_ADDR="10.0.5.1")
+        assert response.status_code == 200
+
+    refused = client.post(SIGNUP, {"action": "send_code", "email": "p10@example.com"}, REMOTE_ADDR="10.0.5.1")
+
+    assert refused.status_code == 422
+    assert "Too many emails were asked for from your network (at most 10 emails an hour)" in refused.text
+    assert len(mail.outbox) == 10
+    # The address itself was not spent: from another network it gets its code at once.
+    elsewhere = client.post(SIGNUP, {"action": "send_code", "email": "p10@example.com"}, REMOTE_ADDR="10.0.5.2")
+    assert elsewhere.status_code == 200 and len(mail.outbox) == 11
+
+
+def test_password_reset_emails_are_capped_per_address_and_per_ip(client, alice):
+    for n in range(4):  # from four networks: the address gets three
+        response = client.post("/accounts/password-reset/", {"email": "alice@example.com"}, REMOTE_ADDR=f"10.0.6.{n}")
+        assert response.status_code == 302
+    assert len(mail.outbox) == 3
+
+    for n in range(10):
+        client.post("/accounts/password-reset/", {"email": f"nobody{n}@example.com"}, REMOTE_ADDR="10.0.7.1")
+    refused = client.post("/accounts/password-reset/", {"email": "nobody@example.com"}, REMOTE_ADDR="10.0.7.1")
+    assert refused.status_code == 422
+    assert "Too many emails were asked for from your network" in refused.text
+
+
 def test_sign_up_errors_come_back_as_a_fragment_for_htmx(client, db):
     response = client.post(SIGNUP, {"action": "send_code", "email": "not-an-email"}, headers={"HX-Request": "true"})
     html = response.content.decode()

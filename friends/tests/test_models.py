@@ -1,8 +1,10 @@
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from friends.models import FriendError, FriendRequest, FriendRequestQuerySet, Friendship
@@ -179,14 +181,43 @@ def test_an_inactive_user_cannot_be_asked(alice):
     assert error_of(FriendRequest.objects.send, alice, banned).code == "no_such_user"
 
 
-def test_after_a_rejection_or_cancellation_one_can_ask_again(alice, bob):
-    FriendRequest.objects.send(alice, bob).reject()
+def test_after_a_cancellation_one_can_ask_again(alice, bob):
     FriendRequest.objects.send(alice, bob).cancel()
 
-    again = FriendRequest.objects.send(alice, bob, reason="Third time lucky")
+    again = FriendRequest.objects.send(alice, bob, reason="Second time lucky")
 
     assert again.is_pending
-    assert FriendRequest.objects.between(alice, bob).count() == 3
+    assert FriendRequest.objects.between(alice, bob).count() == 2
+
+
+def test_after_a_rejection_the_sender_waits_a_week_to_ask_again(alice, bob, settings):
+    FriendRequest.objects.send(alice, bob).reject()
+
+    with pytest.raises(FriendError) as refused:
+        FriendRequest.objects.send(alice, bob, reason="Please?")
+
+    assert refused.value.code == "recently_rejected"
+    assert refused.value.message == "Bob declined your last request. You can ask again in 7 days."
+    assert FriendRequest.objects.between(alice, bob).count() == 1
+    # The one who said no can still change their mind and ask.
+    assert FriendRequest.objects.send(bob, alice).is_pending
+    # Once the week has passed, the sender can ask again.
+    FriendRequest.objects.filter(from_user=bob).delete()
+    FriendRequest.objects.update(updated_at=timezone.now() - timedelta(days=settings.FRIEND_REQUEST_RETRY_DAYS, seconds=1))
+    assert FriendRequest.objects.send(alice, bob, reason="A week later").is_pending
+
+
+def test_one_person_sends_at_most_20_friend_requests_an_hour(alice, settings):
+    settings.FRIEND_REQUEST_LIMIT = 3
+    others = [UserFactory() for _ in range(4)]
+    for other in others[:3]:
+        FriendRequest.objects.send(alice, other)
+
+    with pytest.raises(FriendError) as refused:
+        FriendRequest.objects.send(alice, others[3])
+
+    assert refused.value.message == "You can send at most 3 friend requests an hour. Try again later."
+    assert not FriendRequest.objects.filter(to_user=others[3]).exists()
 
 
 def test_send_to_username_names_an_exact_username_in_any_case(alice, bob):

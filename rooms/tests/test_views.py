@@ -515,3 +515,16 @@ def test_chat_page_costs_the_same_with_10_and_10000_messages(as_alice, direct_ro
     many_group = queries_for(as_alice, room_url(group))
 
     assert (few, few_group) == (many, many_group)
+
+
+def test_thirty_quick_renames_put_three_lines_in_front_of_the_members(as_alice, group):
+    """Each rename is a system line for every member: GROUP_RENAME_LIMIT (3) a minute."""
+    url = reverse("rooms:rename", args=[group.pk])
+    answers = [as_alice.post(url, {"name": f"Name {n}"}, HTTP_HX_REQUEST="true") for n in range(30)]
+
+    assert all(a.status_code < 400 for a in answers[:3])
+    assert {a.status_code for a in answers[3:]} == {422}
+    assert "A group can be renamed at most 3 times a minute. Wait a moment and try again." in answers[3].text
+    assert group.messages.filter(kind="system", body__contains="renamed the group").count() == 3
+    group.refresh_from_db()
+    assert group.name == "Name 2"
