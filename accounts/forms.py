@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from . import throttle
 from .codes import CodeError, email_change_codes, signup_codes
 from .images import resized_avatar
-from .models import User, normalize_email
+from .models import User, normalize_email, without_bidi_controls
 
 
 class EmailForm(forms.Form):
@@ -59,7 +59,7 @@ class SignupForm(forms.Form):
         return username
 
     def clean_nickname(self):
-        nickname = self.cleaned_data["nickname"].strip()
+        nickname = without_bidi_controls(self.cleaned_data["nickname"]).strip()
         if not nickname:
             raise forms.ValidationError("Enter a nickname.")
         return nickname
@@ -128,7 +128,7 @@ class ProfileForm(forms.ModelForm):
     avatar = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
 
     def clean_nickname(self):
-        nickname = self.cleaned_data["nickname"].strip()
+        nickname = without_bidi_controls(self.cleaned_data["nickname"]).strip()
         if not nickname:
             raise forms.ValidationError("Enter a nickname.")
         return nickname

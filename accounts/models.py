@@ -44,6 +44,15 @@ def normalize_email(email):
     return (email or "").strip().lower()
 
 
+# Bidirectional embeddings, overrides and isolates: in a name they can make "gpj.exe" read as
+# "exe.jpg" or push the text around it. Nicknames and group names (rooms.models) drop them.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text):
+    return (text or "").translate(BIDI_CONTROLS)
+
+
 def username_key(username):
     """
     The one spelling of a username that lookups and uniqueness use: Unicode NFKC, case-folded,
@@ -99,6 +108,7 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
+        self.nickname = without_bidi_controls(self.nickname).strip()
         super().save(*args, **kwargs)
         if not self.is_active and self.pk:
             # A deactivated (banned) account keeps no session and no open socket, on any

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from accounts.models import without_bidi_controls
 from friends.models import Friendship
 
 from . import frames, live
@@ -289,6 +290,10 @@ class Room(models.Model):
     def __str__(self):
         return self.name if self.is_group else f"direct {self.direct_key}"
 
+    def save(self, *args, **kwargs):
+        self.name = without_bidi_controls(self.name)  # whoever sets it (the admin included)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("rooms:room", args=[self.pk])
 
@@ -308,6 +313,8 @@ class Room(models.Model):
 
     @classmethod
     def clean_name(cls, name):
+        """Trimmed, 1..80 characters, without bidi controls (which could disguise the name)."""
+        name = without_bidi_controls(name) if isinstance(name, str) else name
         return clean_text(name, what="group name", max_length=cls.NAME_MAX_LENGTH, error=RoomError)
 
     def direct_user_ids(self):
