@@ -84,7 +84,7 @@ class UserAdmin(DjangoUserAdmin):
     def avatar_preview(self, user):
         if not user.avatar:
             return "—"
-        return format_html('<img src="{}" alt="" style="width:64px;height:64px;border-radius:50%">', user.avatar.url)
+        return format_html('<img src="{}" alt="" class="admin-avatar">', user.avatar.url)
 
     # --- Actions, each confirmed first and logged.
 

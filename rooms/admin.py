@@ -41,7 +41,7 @@ def _attachment(message):
     if not message.thumbnail:
         return name
     thumbnail_url = reverse("admin:rooms_message_attachment", args=[message.pk, "thumbnail"])
-    picture = format_html('<a href="{}"><img src="{}" alt="" style="max-width:240px"></a>', file_url, thumbnail_url)
+    picture = format_html('<a href="{}"><img src="{}" alt="" class="admin-picture"></a>', file_url, thumbnail_url)
     return format_html("{}<br>{}", picture, name)
 
 

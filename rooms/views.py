@@ -387,6 +387,24 @@ def _replacement(request, message):
     return render(request, f"{CHAT}#replacements", {"messages": [message]})
 
 
+@require_GET
+def reader_css(request):
+    """The reader's own rules (their messages on the right, with their actions), as CSS."""
+    response = render(request, "rooms/reader.css", {"user": request.user}, content_type="text/css")
+    response["Cache-Control"] = "private, max-age=86400"  # the URL names the reader
+    return response
+
+
+@require_GET
+def starred_css(request, room_id):
+    """The reader's stars in a room of theirs, as CSS (the URL changes with the stars)."""
+    room = get_object_or_404(Room.objects.with_member(request.user), pk=room_id)
+    starred_ids = Favorite.objects.starred_in(request.user, room.pk)
+    response = render(request, "rooms/starred.css", {"starred_ids": starred_ids}, content_type="text/css")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 def _starred(request, message):
     """After starring or unstarring: the room's stars for htmx, else back where the reader was."""
     if request.htmx:

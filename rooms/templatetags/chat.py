@@ -1,5 +1,7 @@
 """The chat page's tags: short, local times (cheap: the room list has hundreds), the emoji palette."""
 
+import hashlib
+
 from django import template
 from django.utils import timezone
 
@@ -18,6 +20,12 @@ def _short(value, with_time):
         return clock
     day = f"{local.day} {local:%b}" if local.year == today.year else f"{local.day} {local:%b %Y}"
     return f"{day}, {clock}" if with_time else day
+
+
+@register.filter
+def digest(values):
+    """A short name for a list of values: a stylesheet URL that changes when they do."""
+    return hashlib.sha256(",".join(map(str, values)).encode()).hexdigest()[:12]
 
 
 @register.filter

@@ -73,12 +73,15 @@ def test_starring_over_htmx_answers_with_the_rooms_stars(client, hello, alice, d
     response = client.post(favorite_url(hello), **HTMX)
 
     assert response.status_code == 200
-    assert f'<style id="starred-{direct_room.pk}" hx-swap-oob="true">:is(#message-{hello.pk})' in response.text
+    starred = re.search(rf'<link rel="stylesheet" id="starred-{direct_room.pk}" href="([^"]+)" hx-swap-oob="true">', response.text)
+    assert client.get(starred.group(1)).text.strip().startswith(f":is(#message-{hello.pk})")
     assert Favorite.objects.filter(user=alice, message=hello).exists()
 
     response = client.post(favorite_url(hello, "unfavorite"), **HTMX)
 
-    assert f'<style id="starred-{direct_room.pk}" hx-swap-oob="true"></style>' in response.text
+    unstarred = re.search(rf'id="starred-{direct_room.pk}" href="([^"]+)" hx-swap-oob="true"', response.text).group(1)
+    assert unstarred != starred.group(1)  # a new URL, so the browser fetches the new rules
+    assert client.get(unstarred).text.strip() == ""
     assert not Favorite.objects.exists()
 
 
@@ -131,8 +134,15 @@ def test_the_chat_page_fills_the_stars_of_the_readers_favorites_only(client, dir
 
     response = client.get(reverse("rooms:room", args=[direct_room.pk]))
 
-    style = re.search(r'<style id="starred-\d+">(.*?)</style>', response.text).group(1)
-    assert style == f":is(#message-{hello.pk}) .message-actions {{ --star-add: none; --star-remove: inline-flex; }}"
+    url = re.search(r'<link rel="stylesheet" id="starred-\d+" href="([^"]+)">', response.text).group(1)
+    stylesheet = client.get(url)
+    assert stylesheet["Content-Type"].startswith("text/css")
+    assert stylesheet.text.strip() == f":is(#message-{hello.pk}) .message-actions {{ --star-add: none; --star-remove: inline-flex; }}"
+
+
+def test_the_stars_stylesheet_of_someone_elses_room_is_not_found(client, direct_room, carol):
+    client.force_login(carol)
+    assert client.get(reverse("rooms:starred_css", args=[direct_room.pk])).status_code == 404
 
 
 # --- The Favorites page ---------------------------------------------------------------------
