@@ -233,6 +233,14 @@ CHAT_SOCKETS_PER_PERSON = env.int("CHAT_SOCKETS_PER_PERSON", default=20)
 # Images and files sent in rooms (rooms/attachments.py): the largest upload and the
 # thumbnail's longest side (pictures also follow IMAGE_MAX_PIXELS).
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest request body: an attachment and the form around it. Bigger ones are refused with
+# 413 while they stream in (chatsite/bodies.py; nginx's client_max_body_size is the same).
+UPLOAD_MAX_BYTES = ATTACHMENT_MAX_BYTES + 64 * 1024
+# Django's own limits on what it parses: the form fields (not files) of a request, the files
+# of one request (the page sends one at a time); a file over 2.5 MB spools to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ATTACHMENT_THUMBNAIL_SIZE = 480
 
 # --- Email ----------------------------------------------------------------------------------
