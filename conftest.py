@@ -91,6 +91,13 @@ def _fast_passwords_and_clean_cache(settings):
     clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _site_origin(settings):
+    """The site's pages are at http://127.0.0.1, the Origin the tests' sockets send
+    (rooms/tests/sockets.py): tests run with DEBUG off, so only trusted origins open one."""
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1"]
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -14,17 +14,6 @@ os.environ.setdefault("ATTACHMENTS_ROOT", tempfile.mkdtemp(prefix="chat-attachme
 atexit.register(shutil.rmtree, os.environ["ATTACHMENTS_ROOT"], ignore_errors=True)
 
 
-# The origin the tests' sockets say their page came from (rooms/tests/sockets.py): the site's.
-SITE_ORIGIN = "http://127.0.0.1"
-
-
-@pytest.fixture(autouse=True)
-def site_origin(settings):
-    """The site's pages are at SITE_ORIGIN (tests run with DEBUG off, like production)."""
-    settings.CSRF_TRUSTED_ORIGINS = [SITE_ORIGIN]
-    return SITE_ORIGIN
-
-
 @pytest.fixture(autouse=True)
 def attachments(settings, tmp_path):
     """Each test stores its files in a folder of its own."""
