@@ -515,3 +515,45 @@ def test_chat_page_costs_the_same_with_10_and_10000_messages(as_alice, direct_ro
     many_group = queries_for(as_alice, room_url(group))
 
     assert (few, few_group) == (many, many_group)
+
+
+# --- Numbers in the address -----------------------------------------------------------------
+
+HUGE = "9" * 25  # beyond any integer column, on PostgreSQL and SQLite alike
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/chat/?rooms={n}",
+        "/chat/{room}/?rooms={n}",
+        "/chat/{room}/?before={n}",
+        "/chat/{room}/?around={n}",
+        "/chat/{room}/history/?before={n}",
+        "/chat/{room}/changes/?from=1&to={n}",
+        "/chat/{room}/changes/?from={n}&to={n}",
+        "/favorites/?before={n}",
+        "/search/?q=hello&offset={n}",
+        "/friends/?page={n}",
+        "/friends/requests/?incoming={n}&outgoing={n}",
+    ],
+)
+@pytest.mark.parametrize("n", [HUGE, "-" + HUGE])
+def test_absurd_numbers_in_the_address_are_bounded_not_a_server_error(as_alice, alice, direct_room, bob, url, n):
+    Message.objects.post(direct_room, bob, "hello there")
+    response = as_alice.get(url.format(room=direct_room.pk, n=n))
+    assert response.status_code == 200
+
+
+def test_a_huge_room_count_shows_every_room_and_no_show_more(as_alice, alice, direct_room, group):
+    response = as_alice.get(f"/chat/?rooms={HUGE}")
+    assert [r.pk for r in response.context["rooms"]] == [group.pk, direct_room.pk]
+    assert "Show more chats" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [("get", "/chat/{n}/"), ("get", "/messages/{n}/"), ("get", "/messages/{n}/file/"), ("post", "/rooms/direct/{n}/")],
+)
+def test_absurd_ids_in_the_path_are_not_found(as_alice, method, url):
+    assert getattr(as_alice, method)(url.format(n=HUGE)).status_code == 404
