@@ -45,8 +45,10 @@
     if (distanceFromBottom !== null) {
       list.scrollTop = list.scrollHeight - distanceFromBottom;
       distanceFromBottom = null;
-    } else if (event.detail.target.id === "room-pane" || event.detail.target.id === "messages") {
-      showNewest();
+    } else {
+      // htmx.swap() (a sent file) settles without a detail.target: the event's own element.
+      var target = event.detail.target || event.target;
+      if (target.id === "room-pane" || target.id === "messages") showNewest();
     }
   });
 
