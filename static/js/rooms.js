@@ -160,7 +160,7 @@
     var list = messageList();
     if (!list || !window.htmx) return;
     var template = document.createElement("template");
-    template.innerHTML = html;
+    template.innerHTML = window.chatDropUnshown ? window.chatDropUnshown(html) : html;
     template.content.querySelectorAll(".message[data-message-id]").forEach(function (message) {
       if (document.getElementById(message.id)) message.remove();
     });
