@@ -186,3 +186,37 @@ def test_the_new_messages_pill_shows_only_for_news_below_the_fold(new_page, logi
     alice_page.press("#message-body", "Enter")
     expect(pill).to_be_hidden()  # her own message: the page shows the newest
     expect(alice_page.locator("#messages .message").last).to_be_in_viewport()
+
+
+def test_an_edit_arriving_while_a_star_is_on_its_way_loses_neither(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    bob_page.fill("#message-body", "See you at 8")
+    bob_page.press("#message-body", "Enter")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["See you at 8"])
+    sent = Message.objects.get(body="See you at 8")
+
+    # Alice stars it; her answer is held back until Bob's edit has reached her page.
+    held = []
+    alice_page.route("**/favorite/", lambda route: held.append((route, route.fetch())))
+    message = alice_page.locator(f"#message-{sent.pk}")
+    message.hover()
+    message.locator(".star-add").click()
+    alice_page.wait_for_function("() => document.querySelector('.htmx-request') !== null")
+    alice_page.evaluate("""id => document.getElementById("live").addEventListener("htmx:wsAfterMessage", e => {
+      if (e.detail.message.includes(`id="message-${id}"`)) window.editArrived = true;
+    })""", sent.pk)
+    mine = bob_page.locator(f"#message-{sent.pk}")
+    mine.hover()
+    mine.locator(".edit-action").click()
+    bob_page.locator(f"#edit-body-{sent.pk}").fill("See you at 9")
+    bob_page.locator(f"#edit-body-{sent.pk}").press("Enter")
+    expect(bob_page.locator(f"#message-{sent.pk} .body")).to_have_text("See you at 9")
+    alice_page.wait_for_function("() => window.editArrived")  # the edit reached her page first
+    assert Favorite.objects.filter(user=alice, message=sent).exists()
+    route, response = held[0]
+    route.fulfill(response=response)
+
+    expect(message.locator(".body")).to_have_text("See you at 9")
+    expect(message.locator(".star-remove")).to_be_visible()
+    expect(message.locator(".star-add")).to_be_hidden()

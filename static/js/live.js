@@ -164,6 +164,12 @@
       var incoming = fragment.firstElementChild;
       if (incoming && Number(incoming.dataset.version || 0) < Number(target.dataset.version || 0)) {
         event.detail.shouldSwap = false;
+      } else if (incoming && target.querySelector(".htmx-request")) {
+        // This page's own action on the message is on its way (a delete, an edit, a star):
+        // replacing the message now would take the asking link away, and its answer would
+        // then swap nowhere. The replacement waits for that answer.
+        event.detail.shouldSwap = false;
+        waitingReplacements[incoming.id] = incoming.cloneNode(true);
       }
     } else if (target.id === "room-items") {
       // A room this reader just joined: replace its old item rather than list it twice.
@@ -172,6 +178,21 @@
         if (old) old.remove();
       });
     }
+  });
+
+  // Replacements that waited for an action's answer: each goes in if still newer than what the
+  // answer showed.
+  var waitingReplacements = {};
+  document.addEventListener("htmx:afterRequest", function () {
+    Object.keys(waitingReplacements).forEach(function (id) {
+      var current = document.getElementById(id);
+      if (current && current.querySelector(".htmx-request")) return; // still on its way
+      var incoming = waitingReplacements[id];
+      delete waitingReplacements[id];
+      if (current && Number(incoming.dataset.version || 0) > Number(current.dataset.version || 0)) {
+        htmx.swap(current, incoming.outerHTML, { swapStyle: "outerHTML" });
+      }
+    });
   });
 
   document.body.addEventListener("htmx:oobAfterSwap", function (event) {
