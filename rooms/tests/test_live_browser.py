@@ -115,6 +115,23 @@ def test_a_friend_coming_online_shows_on_the_friend_list(new_page, login_as, ali
     expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_have_count(0)
 
 
+def test_frames_for_what_a_page_does_not_show_are_dropped_quietly(new_page, login_as, browser_errors, alice, bob, room):
+    # Alice is on her friend list: no room pane, no room list, no typing line.
+    alice_page = new_page()
+    login_as(alice_page, alice)
+    alice_page.goto("/friends/")
+    bob_page = open_room(new_page, login_as, bob, room)
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_be_visible()  # her socket is live
+
+    bob_page.locator("#message-body").press_sequentially("are you there?")
+    bob_page.press("#message-body", "Enter")
+    expect(bob_page.locator("#messages .message .body")).to_have_text(["are you there?"])
+    # The last frame for her: Bob went offline. Every frame before it was handled by then.
+    bob_page.close()
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_have_count(0)
+    assert browser_errors.unexpected() == []  # no htmx:oobErrorNoTarget for the room's frames
+
+
 XSS_PAYLOADS = [
     "<script>window.__xss = 1</script>",
     '<img src=x onerror="window.__xss = 2">',
