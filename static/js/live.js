@@ -13,7 +13,10 @@
 //   while the socket is down the text stays in the box and goes out on reconnect;
 // - keep the reader's place: follow new messages at the bottom, else show a pill;
 // - count unread messages in other rooms and move the busiest room to the top;
-// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close.
+// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close;
+// - tell the server which messages were seen ({"type": "read"}): those shown in the open
+//   room while the tab is visible, at most once a second; a hidden tab reads nothing until
+//   it is shown again.
 (function () {
   "use strict";
 
@@ -202,7 +205,32 @@
     else if (target.classList && target.classList.contains("typing")) onTyping(target);
   });
 
+  // --- Read marks -------------------------------------------------------------------------
+
+  var readUpTo = {}; // room id -> the newest message id this page told the server it showed
+  var readTimer = null;
+  var lastReadAt = 0;
+  function sendRead() {
+    var list = messageList();
+    var room = openRoomId();
+    if (!room || list.hasAttribute("data-history") || document.visibilityState !== "visible") return;
+    var newest = newestMessageId();
+    if (newest > (readUpTo[room] || 0) && sendFrame({ type: "read", room: Number(room), up_to: newest })) {
+      readUpTo[room] = newest;
+      lastReadAt = Date.now();
+    }
+  }
+  function readSoon() {
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      sendRead();
+    }, Math.max(0, lastReadAt + 1000 - Date.now()));
+  }
+  document.addEventListener("visibilitychange", readSoon);
+
   function onMessagesAdded(list) {
+    readSoon();
     var confirmed = [];
     Array.prototype.forEach.call(list.querySelectorAll(".message[data-client-id]"), function (el) {
       confirmed.push(el.dataset.clientId);
