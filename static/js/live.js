@@ -13,7 +13,8 @@
 //   while the socket is down the text stays in the box and goes out on reconnect;
 // - keep the reader's place: follow new messages at the bottom, else show a pill;
 // - count unread messages in other rooms and move the busiest room to the top;
-// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close;
+// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close; reload the friend
+//   list when a friend comes or goes;
 // - tell the server which messages were seen ({"type": "read"}): those shown in the open
 //   room while the tab is visible, at most once a second; a hidden tab reads nothing until
 //   it is shown again.
@@ -145,6 +146,8 @@
   live.addEventListener("htmx:wsBeforeMessage", function (event) {
     var html = event.detail.message;
     if (html.indexOf('data-live="resync"') >= 0) resume();
+    // A friend came or went: the friend list (#friend-rows) reloads itself on this event.
+    if (html.indexOf('data-live="friends"') >= 0) htmx.trigger(document.body, "friends-changed");
     if (html.indexOf('data-live="reload"') >= 0) {
       var match = /data-room-id="(\d+)"/.exec(html);
       if (match && match[1] === openRoomId()) window.location.reload();
