@@ -220,3 +220,32 @@ def test_an_edit_arriving_while_a_star_is_on_its_way_loses_neither(new_page, log
     expect(message.locator(".body")).to_have_text("See you at 9")
     expect(message.locator(".star-remove")).to_be_visible()
     expect(message.locator(".star-add")).to_be_hidden()
+
+
+def test_the_emoji_palette_closes_after_a_pick_on_escape_on_a_click_outside_and_after_sending(new_page, login_as, alice, room):
+    page = open_room(new_page, login_as, alice, room)
+    palette = page.locator(".emoji-picker")
+    panel = page.locator(".emoji-panel")
+
+    page.locator(".emoji-picker > summary").click()
+    expect(panel).to_be_visible()
+    page.get_by_role("button", name="waving hand").click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("#message-body")).to_have_value("👋")
+    expect(page.locator("#message-body")).to_be_focused()
+
+    page.locator(".emoji-picker > summary").click()
+    expect(panel).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+    page.locator(".emoji-picker > summary").click()
+    expect(panel).to_be_visible()
+    page.locator("#room-pane h2").click()
+    expect(panel).to_be_hidden()
+
+    page.locator(".emoji-picker > summary").click()
+    page.locator("#message-body").press("Enter")
+    expect(page.locator("#messages .message .body")).to_have_text(["👋"])
+    expect(panel).to_be_hidden()
+    expect(palette).not_to_have_attribute("open", "")

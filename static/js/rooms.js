@@ -86,20 +86,38 @@
 
   // --- Emoji: insert at the cursor of the message box ---------------------------------------
 
+  // The palette closes after a pick, on Escape, on a click outside it and when a message goes.
+  function closePalettes(except) {
+    document.querySelectorAll(".emoji-picker[open]").forEach(function (palette) {
+      if (palette !== except) palette.open = false;
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-emoji]");
     if (!button) {
-      // A click elsewhere closes an open palette.
-      var open = document.querySelector(".emoji-picker[open]");
-      if (open && !open.contains(event.target)) open.open = false;
+      closePalettes(event.target.closest && event.target.closest(".emoji-picker"));
       return;
     }
+    closePalettes();
     var box = document.getElementById("message-body");
     if (!box) return;
     box.setRangeText(button.dataset.emoji, box.selectionStart, box.selectionEnd, "end");
     box.focus();
     box.dispatchEvent(new Event("input", { bubbles: true })); // "… is typing"
   });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector(".emoji-picker[open]");
+    if (!open) return;
+    var inside = open.contains(document.activeElement);
+    closePalettes();
+    if (inside) open.querySelector("summary").focus(); // focus stays where the palette was
+  });
+
+  // Capture: the socket's own submit handler (live.js) stops the event there.
+  document.addEventListener("submit", function () { closePalettes(); }, true);
 
   // --- Editing in place ---------------------------------------------------------------------
 
