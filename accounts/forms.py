@@ -47,9 +47,20 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
+    # As the page shows them: the code first (the email just brought it).
+    field_order = ["code", "username", "nickname", "password1", "password2"]
+
     def __init__(self, *args, email, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+        self.fields["code"].widget.attrs["autofocus"] = True
+
+    def full_clean(self):
+        super().full_clean()
+        invalid = [name for name in self.fields if name in self.errors]
+        if invalid:  # the focus goes to the first field to fix
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+            self.fields[invalid[0]].widget.attrs["autofocus"] = True
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -74,18 +85,21 @@ class SignupForm(forms.Form):
                 password_validation.validate_password(p1, candidate)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
-        # Check the code last, and only when everything else is right, so a typo in the
-        # password does not cost one of the five tries.
-        if not self.errors and cleaned.get("code"):
+        # The code is checked whatever else is wrong, so every error shows at once. A wrong
+        # code costs one of the five tries even then (else a form with a bad password would
+        # be a free guess); a right one costs nothing, and is burnt once the account exists.
+        if cleaned.get("code"):
             try:
-                signup_codes.verify(self.email, cleaned["code"])
+                signup_codes.verify(self.email, cleaned["code"], burn=False)
             except CodeError as error:
                 self.add_error("code", error)
         return cleaned
 
     def save(self):
         data = self.cleaned_data
-        return User.objects.create_user(data["username"], self.email, data["password1"], nickname=data["nickname"])
+        user = User.objects.create_user(data["username"], self.email, data["password1"], nickname=data["nickname"])
+        signup_codes.burn(self.email)
+        return user
 
 
 class LoginForm(AuthenticationForm):
