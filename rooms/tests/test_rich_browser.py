@@ -249,3 +249,26 @@ def test_the_emoji_palette_closes_after_a_pick_on_escape_on_a_click_outside_and_
     expect(page.locator("#messages .message .body")).to_have_text(["👋"])
     expect(panel).to_be_hidden()
     expect(palette).not_to_have_attribute("open", "")
+
+
+CONTRAST = """link => {
+  const rgb = value => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = value => {
+    const [r, g, b] = rgb(value).map(c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const text = luminance(getComputedStyle(link).color);
+  const background = luminance(getComputedStyle(link.closest(".bubble")).backgroundColor);
+  return (Math.max(text, background) + 0.05) / (Math.min(text, background) + 0.05);
+}"""
+
+
+def test_links_stand_out_in_your_own_messages_and_in_others(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    alice_page.fill("#message-body", "the menu: https://example.com/menu")
+    alice_page.press("#message-body", "Enter")
+    for page in (alice_page, bob_page):  # her own bubble (the accent colour), and his view of it
+        link = page.locator("#messages .message .body a")
+        expect(link).to_have_text("https://example.com/menu")
+        assert link.evaluate(CONTRAST) >= 4.5  # WCAG AA for text

@@ -395,6 +395,14 @@ def test_adding_a_friend_to_a_group(as_bob, bob, group):
     assert group.memberships.filter(user=dave).exists()
 
 
+def test_with_every_friend_in_the_group_there_is_nothing_to_add(as_alice, group):
+    html = as_alice.get(room_url(group)).text
+    panel = html[html.index(reverse("rooms:add_members", args=[group.pk])) :]
+    panel = panel[: panel.index("</form>")]
+    assert "All your friends are in this group." in panel
+    assert "<button" not in panel
+
+
 def test_adding_a_stranger_is_refused(as_bob, group, carol):
     response = as_bob.post(reverse("rooms:add_members", args=[group.pk]), {"members": [carol.pk]}, **HTMX)
 
