@@ -340,8 +340,8 @@ def new_page(live_url, browser, browser_errors):
     test on any server or browser error in them (see BrowserErrors)."""
     contexts = []
 
-    def open_page(path="/"):
-        context = browser.new_context(base_url=live_url)
+    def open_page(path="/", **options):
+        context = browser.new_context(base_url=live_url, **options)  # options: a phone's viewport...
         context.set_default_timeout(10_000)
         browser_errors.watch(context)
         contexts.append(context)

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from . import throttle
 from .codes import CodeError, email_change_codes, signup_codes
@@ -132,7 +132,10 @@ class ProfileForm(forms.ModelForm):
         fields = ["nickname", "avatar"]
         help_texts = {"avatar": "A PNG, JPEG, GIF or WebP image, at most 2 MB."}
 
-    avatar = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    # A plain file input (the page shows the avatar itself) and a box to remove it, rather
+    # than Django's "Currently: … Clear Change:" widget.
+    avatar = forms.FileField(required=False, label="New avatar", widget=forms.FileInput(attrs={"accept": "image/*"}))
+    remove_avatar = forms.BooleanField(required=False, label="Remove my avatar")
 
     def clean_nickname(self):
         nickname = self.cleaned_data["nickname"].strip()
@@ -145,6 +148,22 @@ class ProfileForm(forms.ModelForm):
         if avatar and hasattr(avatar, "content_type"):  # a new upload, not the stored file
             return resized_avatar(avatar)
         return avatar
+
+    def clean(self):
+        cleaned = super().clean()
+        new_upload = bool(self.files.get(self.add_prefix("avatar")))
+        if cleaned.get("remove_avatar") and not new_upload:
+            cleaned["avatar"] = False  # the model's FileField stores "": no avatar
+        return cleaned
+
+
+class PasswordForm(PasswordChangeForm):
+    """Django's password change, without the autofocus on the old password: it is the last
+    card of the profile page, which then opened scrolled down to it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class EmailChangeForm(forms.Form):

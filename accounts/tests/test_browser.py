@@ -59,3 +59,12 @@ def test_wrong_password_shows_the_error_next_to_the_form(page, alice):
     page.click("#login-form button[type=submit]")
     expect(page.locator("#login-form .errorlist")).to_have_text("Wrong username, email or password.")
     assert "/accounts/login/" in page.url
+
+
+def test_the_profile_page_opens_at_its_top_on_a_phone(new_page, login_as, alice):
+    page = new_page("/accounts/login/", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    login_as(page, alice)
+    page.goto("/accounts/profile/")
+    expect(page.get_by_role("heading", name="Your profile")).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") == 0
+    expect(page.locator("#id_old_password")).not_to_be_focused()

@@ -267,6 +267,38 @@ def test_avatar_is_stored_resized_to_a_square(client, alice, media):
         assert stored.size == (256, 256)
 
 
+def test_the_avatar_field_is_a_plain_file_input_with_a_remove_box(client, alice, media):
+    client.force_login(alice)
+    html = client.get(PROFILE).content.decode()
+    assert "Currently" not in html and "Clear" not in html
+    assert 'name="remove_avatar"' not in html  # nothing to remove yet
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": image_upload()})
+    html = client.get(PROFILE).content.decode()
+    assert "Currently" not in html and "Clear" not in html
+    assert re.search(r'<input type="checkbox" name="remove_avatar"', html)
+
+
+def test_the_avatar_can_be_removed(client, alice, media):
+    client.force_login(alice)
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": image_upload()})
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "remove_avatar": "on"})
+    alice.refresh_from_db()
+    assert not alice.avatar
+
+
+def test_a_new_avatar_wins_over_remove(client, alice, media):
+    client.force_login(alice)
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": image_upload(), "remove_avatar": "on"})
+    alice.refresh_from_db()
+    assert alice.avatar
+
+
+def test_the_profile_page_puts_no_focus_on_a_password_field(client, alice):
+    client.force_login(alice)
+    html = client.get(PROFILE).content.decode()
+    assert "autofocus" not in html
+
+
 def test_avatar_that_is_not_an_image_is_refused(client, alice, media):
     client.force_login(alice)
     fake = SimpleUploadedFile("me.png", b"<?php echo 'hi'; ?>", content_type="image/png")
