@@ -272,3 +272,22 @@ def test_links_stand_out_in_your_own_messages_and_in_others(new_page, login_as, 
         link = page.locator("#messages .message .body a")
         expect(link).to_have_text("https://example.com/menu")
         assert link.evaluate(CONTRAST) >= 4.5  # WCAG AA for text
+
+
+def test_a_refused_file_says_why_until_the_next_good_send(new_page, login_as, alice, room):
+    page = open_room(new_page, login_as, alice, room)
+    error = page.locator("#send-error")
+    not_a_picture = {"name": "holiday.png", "mimeType": "image/png", "buffer": b"not a picture"}
+
+    page.set_input_files("#attach-input", files=[not_a_picture])
+    expect(error).to_have_text("holiday.png is not a valid image (PNG, JPEG, GIF or WebP).")
+    page.set_input_files("#attach-input", files=[{"name": "garden.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    expect(page.locator("#messages .message img")).to_have_count(1)
+    expect(error).to_be_hidden()
+
+    page.set_input_files("#attach-input", files=[not_a_picture])
+    expect(error).to_be_visible()
+    page.fill("#message-body", "that one did not work")
+    page.press("#message-body", "Enter")
+    expect(page.locator("#messages .message .body").last).to_have_text("that one did not work")
+    expect(error).to_be_hidden()
