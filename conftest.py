@@ -7,6 +7,7 @@ with a reason, except with CI=true, where a missing browser fails them.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -292,14 +293,64 @@ def browser(live_url, monkeypatch):
         browser.close()
 
 
+class BrowserErrors:
+    """
+    What went wrong in the browser during one test: a response with status 500 or more, an
+    uncaught error in a page, or an error on the console. Any of them fails the test, unless
+    the test named that error beforehand, with the reason it is expected there
+    (`browser_errors.expect(pattern, reason=...)`).
+
+    Chromium also logs each 4xx response to the console ("Failed to load resource: ... 404"):
+    those are answers the product gives on purpose (422 for a form's errors, 404 for a room
+    one is not in), and the responses are watched on their own, so only the >= 500 ones count.
+    """
+
+    CLIENT_ERROR = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d\b")
+
+    def __init__(self):
+        self.seen = []
+        self.expected = []
+
+    def expect(self, pattern, *, reason):
+        """This test causes an error matching pattern (a regular expression) on purpose."""
+        if not reason or not reason.strip():
+            raise ValueError("say why this error is expected")
+        self.expected.append((re.compile(pattern), reason))
+
+    def watch(self, context):
+        context.on("console", self._on_console)
+        context.on("weberror", lambda web_error: self.seen.append(f"uncaught error in the page: {web_error.error}"))
+        context.on("response", self._on_response)
+
+    def _on_console(self, message):
+        if message.type == "error" and not self.CLIENT_ERROR.search(message.text):
+            where = message.location.get("url", "") if message.location else ""
+            page = message.page.url if message.page else "?"
+            self.seen.append(f"console error: {message.text} (from {where} on {page})")
+
+    def _on_response(self, response):
+        if response.status >= 500:
+            self.seen.append(f"HTTP {response.status} for {response.request.method} {response.url}")
+
+    def unexpected(self):
+        return [error for error in self.seen if not any(pattern.search(error) for pattern, _ in self.expected)]
+
+
 @pytest.fixture
-def new_page(live_url, browser):
-    """Open pages in fresh browser contexts (one per person) on the live server."""
+def browser_errors():
+    return BrowserErrors()
+
+
+@pytest.fixture
+def new_page(live_url, browser, browser_errors):
+    """Open pages in fresh browser contexts (one per person) on the live server; fail the
+    test on any server or browser error in them (see BrowserErrors)."""
     contexts = []
 
-    def open_page(path="/"):
-        context = browser.new_context(base_url=live_url)
+    def open_page(path="/", **options):
+        context = browser.new_context(base_url=live_url, **options)  # options: a phone's viewport...
         context.set_default_timeout(10_000)
+        browser_errors.watch(context)
         contexts.append(context)
         page = context.new_page()
         page.goto(path)
@@ -308,6 +359,9 @@ def new_page(live_url, browser):
     yield open_page
     for context in contexts:
         context.close()
+    unexpected = browser_errors.unexpected()
+    if unexpected:
+        pytest.fail("errors in the browser:\n  " + "\n  ".join(unexpected), pytrace=False)
 
 
 @pytest.fixture

@@ -63,14 +63,16 @@ class EmailCodes:
         send_mail(self.subject, body, None, [email])
         return code
 
-    def verify(self, email, code):
-        """Check the code for the address and burn it. Raises CodeError with the reason."""
+    def verify(self, email, code, burn=True):
+        """Check the code for the address and burn it (unless burn=False: the caller burns it
+        once it has used it). A wrong code costs a try. Raises CodeError with the reason."""
         email = normalize_email(email)
         stored = cache.get(self._key(email, "code"))
         if stored is None or stored["expires"] <= now():
             raise CodeError("This code has expired or was already used. Ask for a new one.")
         if constant_time_compare(stored["hash"], self._hash(email, (code or "").strip())):
-            self.burn(email)
+            if burn:
+                self.burn(email)
             return
         tries_key = self._key(email, "tries")
         try:

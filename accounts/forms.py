@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from . import throttle
 from .codes import CodeError, email_change_codes, signup_codes
@@ -48,9 +48,20 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
+    # As the page shows them: the code first (the email just brought it).
+    field_order = ["code", "username", "nickname", "password1", "password2"]
+
     def __init__(self, *args, email, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+        self.fields["code"].widget.attrs["autofocus"] = True
+
+    def full_clean(self):
+        super().full_clean()
+        invalid = [name for name in self.fields if name in self.errors]
+        if invalid:  # the focus goes to the first field to fix
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+            self.fields[invalid[0]].widget.attrs["autofocus"] = True
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -75,18 +86,21 @@ class SignupForm(forms.Form):
                 password_validation.validate_password(p1, candidate)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
-        # Check the code last, and only when everything else is right, so a typo in the
-        # password does not cost one of the five tries.
-        if not self.errors and cleaned.get("code"):
+        # The code is checked whatever else is wrong, so every error shows at once. A wrong
+        # code costs one of the five tries even then (else a form with a bad password would
+        # be a free guess); a right one costs nothing, and is burnt once the account exists.
+        if cleaned.get("code"):
             try:
-                signup_codes.verify(self.email, cleaned["code"])
+                signup_codes.verify(self.email, cleaned["code"], burn=False)
             except CodeError as error:
                 self.add_error("code", error)
         return cleaned
 
     def save(self):
         data = self.cleaned_data
-        return User.objects.create_user(data["username"], self.email, data["password1"], nickname=data["nickname"])
+        user = User.objects.create_user(data["username"], self.email, data["password1"], nickname=data["nickname"])
+        signup_codes.burn(self.email)
+        return user
 
 
 THROTTLED = "Too many failed logins. Try again later (in up to 15 minutes)."
@@ -125,7 +139,10 @@ class ProfileForm(forms.ModelForm):
         fields = ["nickname", "avatar"]
         help_texts = {"avatar": "A PNG, JPEG, GIF or WebP image, at most 2 MB."}
 
-    avatar = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    # A plain file input (the page shows the avatar itself) and a box to remove it, rather
+    # than Django's "Currently: … Clear Change:" widget.
+    avatar = forms.FileField(required=False, label="New avatar", widget=forms.FileInput(attrs={"accept": "image/*"}))
+    remove_avatar = forms.BooleanField(required=False, label="Remove my avatar")
 
     def clean_nickname(self):
         nickname = without_bidi_controls(self.cleaned_data["nickname"]).strip()
@@ -138,6 +155,22 @@ class ProfileForm(forms.ModelForm):
         if avatar and hasattr(avatar, "content_type"):  # a new upload, not the stored file
             return resized_avatar(avatar)
         return avatar
+
+    def clean(self):
+        cleaned = super().clean()
+        new_upload = bool(self.files.get(self.add_prefix("avatar")))
+        if cleaned.get("remove_avatar") and not new_upload:
+            cleaned["avatar"] = False  # the model's FileField stores "": no avatar
+        return cleaned
+
+
+class PasswordForm(PasswordChangeForm):
+    """Django's password change, without the autofocus on the old password: it is the last
+    card of the profile page, which then opened scrolled down to it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class EmailChangeForm(forms.Form):

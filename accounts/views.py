@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
@@ -13,7 +12,7 @@ from chatsite.htmx import page_or_partial, redirect_after_post
 from rooms.limits import emails_per_address, emails_per_ip
 
 from .codes import CodeError, signup_codes, too_many_emails
-from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, ProfileForm, SignupForm
+from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, PasswordForm, ProfileForm, SignupForm
 from .models import normalize_email
 from .sessions import end_other_sessions_sockets
 from .throttle import client_ip
@@ -97,7 +96,7 @@ def _profile_page(request, status=200, partial="profile-page", **forms):
         "profile_form": forms.get("profile_form") or ProfileForm(instance=user),
         "email_form": forms.get("email_form") or EmailChangeForm(user=user),
         "confirm_form": forms.get("confirm_form") or (EmailConfirmForm(user=user, email=pending) if pending else None),
-        "password_form": forms.get("password_form") or PasswordChangeForm(user),
+        "password_form": forms.get("password_form") or PasswordForm(user),
         "pending_email": pending,
         "saved": forms.get("saved", ""),
     }
@@ -141,7 +140,7 @@ def profile(request):
         return _profile_page(request, 422, "email-section", confirm_form=form)
 
     if action == "password":
-        form = PasswordChangeForm(user, request.POST)
+        form = PasswordForm(user, request.POST)
         if form.is_valid():
             form.save()
             # Other sessions are logged out by the new password; their open sockets close

@@ -8,6 +8,7 @@ import logging
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.utils.functional import SimpleLazyObject, empty
 
 request_log = logging.getLogger("chatsite.request")
 
@@ -45,17 +46,16 @@ class RequestLogMiddleware:
             return self.__acall__(request)
         started = time.perf_counter()
         response = self.get_response(request)
-        self._log(request, response, started)
+        self._log(request, response, started, getattr(request, "user", None))
         return response
 
     async def __acall__(self, request):
         started = time.perf_counter()
         response = await self.get_response(request)
-        self._log(request, response, started)
+        self._log(request, response, started, await _auser(request))
         return response
 
-    def _log(self, request, response, started):
-        user = getattr(request, "user", None)
+    def _log(self, request, response, started, user):
         request_log.info(
             "%s %s %s",
             request.method,
@@ -69,3 +69,17 @@ class RequestLogMiddleware:
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
+
+
+async def _auser(request):
+    """
+    The request's user on the async path, never with a query on the event loop: the user a
+    view or middleware already loaded (or logged in or out), else `request.auser()`, which
+    loads it off the loop. Reading a lazy `request.user` here would query the session and
+    the user table on the loop: SynchronousOnlyOperation, a 500 for every page without a
+    view (a 404, a redirect to the slash, a CSRF rejection).
+    """
+    user = getattr(request, "user", None)
+    if not (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return user
+    return await request.auser()

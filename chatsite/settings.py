@@ -77,6 +77,9 @@ MIDDLEWARE = [
     # Outside the session and CSRF middleware, so it sees the Vary: Cookie they add.
     "chatsite.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the rest: it logs the status the client gets (a 404 that CommonMiddleware
+    # turns into a redirect to the slash is logged as that redirect).
+    "chatsite.logs.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,7 +88,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "chatsite.logs.RequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"

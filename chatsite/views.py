@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
@@ -14,6 +15,13 @@ logger = logging.getLogger(__name__)
 @require_GET
 def home(request):
     return redirect("rooms:chat")
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    """/favicon.ico, for clients that ask for it without reading the page's <link rel="icon">."""
+    return redirect(static("favicon.ico"))
 
 
 def _database_ok():

@@ -56,18 +56,34 @@ class FriendshipManager(models.Manager):
         return friends.order_by(Lower("nickname"), Lower("username"), "pk")
 
     def befriend(self, a, b):
-        """Make a and b friends (idempotent); returns the friendship."""
+        """Make a and b friends (idempotent); returns the friendship. Their open friend lists
+        follow (after commit)."""
         if a.pk == b.pk:
             raise FriendError("You cannot be friends with yourself.", code="self")
         low, high = _pair(a, b)
-        friendship, _ = self.get_or_create(user_low_id=low, user_high_id=high)
+        friendship, created = self.get_or_create(user_low_id=low, user_high_id=high)
+        if created:
+            _friends_changed(low, high)
         return friendship
 
     def unfriend(self, a, b):
-        """Remove the friendship for both; returns whether there was one."""
+        """Remove the friendship for both; returns whether there was one. Their open friend
+        lists follow (after commit)."""
         low, high = _pair(a, b)
         deleted, _ = self.filter(user_low_id=low, user_high_id=high).delete()
+        if deleted:
+            _friends_changed(low, high)
         return bool(deleted)
+
+
+def _friends_changed(*user_ids):
+    """After commit, every open tab of these people reloads its friend list (if it shows one)."""
+
+    def send():
+        for user_id in user_ids:
+            live.broadcast(live.user_group(user_id), frames.friends_changed())
+
+    transaction.on_commit(send, robust=True)
 
 
 class Friendship(models.Model):

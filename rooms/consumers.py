@@ -1,7 +1,8 @@
 """
 The chat WebSocket: one per browser tab at /ws/chat/, authenticated by the Django session.
 
-Client frames are JSON objects with a `type` (see design.md): `send`, `resume`, `typing`.
+Client frames are JSON objects with a `type` (see design.md): `send`, `resume`, `typing`,
+`read`.
 Server frames are HTML fragments for htmx's ws extension (out-of-band swaps). Rules live on
 the models (`Message.objects.post` and friends); this consumer checks the frame, calls them
 off the event loop, and answers with a fragment. Errors answer with an error fragment and the
@@ -37,6 +38,7 @@ CLOSE_TOO_MANY = 4429
 
 MAX_FRAME_BYTES = 64 * 1024
 RESUME_LIMIT = 200
+MAX_MESSAGE_ID = 2**63 - 1  # a BigAutoField: a larger number in a frame would be a database error
 TYPING_EVERY_SECONDS = 2
 
 
@@ -101,13 +103,18 @@ def _post(user, room_id, body, client_id):
 
 @database_sync_to_async
 def _messages_after(user, room_id, after):
+    """What the room got after message id `after`; read only once the page says it was seen
+    (a hidden tab catches up too)."""
     room = _member_room(user, room_id)
     messages = list(room.messages.after(after)[: RESUME_LIMIT + 1])
     if len(messages) > RESUME_LIMIT:
         return None
-    if messages:
-        room.mark_read(user, messages[-1].pk)
     return frames.messages(messages)
+
+
+@database_sync_to_async
+def _mark_read(user, room_id, up_to):
+    Room(pk=room_id).mark_read(user, up_to)
 
 
 @database_sync_to_async
@@ -198,7 +205,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise FrameError("That frame is not valid JSON.") from None
             if not isinstance(frame, dict):
                 raise FrameError("A frame must be a JSON object with a type.")
-            handler = {"send": self.on_send, "resume": self.on_resume, "typing": self.on_typing}.get(frame.get("type"))
+            handler = {
+                "send": self.on_send,
+                "resume": self.on_resume,
+                "typing": self.on_typing,
+                "read": self.on_read,
+            }.get(frame.get("type"))
             if handler is None:
                 raise FrameError(f"Unknown frame type: {str(frame.get('type'))[:40]!r}.")
             await handler(frame)
@@ -231,6 +243,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
             html = frames.reload_room(room_id)
         if html:
             await self.send(text_data=html)
+
+    async def on_read(self, frame):
+        """The page showed the room's messages up to `up_to` in a visible tab: they are read."""
+        room_id = _room_id(frame)
+        if room_id not in self.room_ids:
+            raise FrameError("This room does not exist.")
+        up_to = frame.get("up_to")
+        if isinstance(up_to, bool) or not isinstance(up_to, (int, str)):
+            raise FrameError("`up_to` must be a message id.")
+        try:
+            up_to = min(int(up_to), MAX_MESSAGE_ID)
+        except ValueError:
+            raise FrameError("`up_to` must be a message id.") from None
+        if up_to > 0:
+            await _mark_read(self.user, room_id, up_to)
 
     async def on_typing(self, frame):
         room_id = _room_id(frame)

@@ -65,3 +65,8 @@ def reload_room(room_id):
 
 def requests_badge(count):
     return _render("requests-badge", pending_requests_count=count)
+
+
+def friends_changed():
+    """Someone became the reader's friend or stopped being one: an open friend list reloads."""
+    return _render("friends-changed")

@@ -334,8 +334,14 @@ class Room(models.Model):
         return self.memberships.select_related("user").order_by("-role", "joined_at", "pk")
 
     def mark_read(self, user, up_to=None):
-        """Move user's read mark to message id up_to (default: the newest); it never moves back."""
-        newest = up_to if up_to is not None else Subquery(self.messages.order_by("-pk").values("pk")[:1])
+        """
+        Move user's read mark to the room's newest message, or its newest up to message id
+        up_to: it never moves back, and never past a message that exists (one query).
+        """
+        messages = self.messages.order_by("-pk")
+        if up_to is not None:
+            messages = messages.filter(pk__lte=up_to)
+        newest = Subquery(messages.values("pk")[:1])
         Membership.objects.filter(room=self, user=user, last_read_message_id__lt=newest).update(
             last_read_message_id=newest
         )

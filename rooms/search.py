@@ -44,6 +44,16 @@ def body_vector():
     return SearchVector(words, config=CONFIG)
 
 
+# The query is read as the index reads the body: between two word characters a dot, dash or
+# underscore is a space ("climbing-guide" finds climbing-guide.pdf, which the index holds as
+# "climbing" and "guide"). A dash that starts a word stays: web search's "not" (-please).
+_JOINERS = re.compile(r"(?<=\w)[._-]+(?=\w)")
+
+
+def query_words(text):
+    return _JOINERS.sub(" ", text)
+
+
 def body_index():
     return GinIndex(body_vector(), name="message_body_search_idx")
 
@@ -58,7 +68,7 @@ def uses_full_text(connection, text):
 
 def full_text(queryset, text):
     """PostgreSQL: matches of text (web-search syntax: "quotes", or, -not), best first."""
-    query = SearchQuery(text, config=CONFIG, search_type="websearch")
+    query = SearchQuery(query_words(text), config=CONFIG, search_type="websearch")
     return (
         queryset.annotate(search=body_vector())
         .filter(search=query)
@@ -79,7 +89,8 @@ def plain(queryset, text):
 
 
 def terms(text):
-    return text.split()[:MAX_TERMS]
+    """The words of the plain search, split as the full-text search splits them (quotes aside)."""
+    return query_words(text.replace('"', " ")).split()[:MAX_TERMS]
 
 
 def headline_html(headline):

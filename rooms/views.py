@@ -35,6 +35,11 @@ from .models import Favorite, Message, MessageError, Room, RoomError, RoomNotFou
 CHAT = "rooms/chat.html"
 MESSAGE_PAGES = "rooms/message_pages.html"
 ROOM_LIST_PAGE = 50
+# Numbers read from the address are clamped to these: the database refuses an id, a LIMIT or
+# an OFFSET beyond its integers (a 500), and a page of a million rooms helps nobody.
+MAX_ID = 2**63 - 1  # the largest BigAutoField
+ROOM_LIST_MAX = 1000  # "Show more chats" stops here; the filter finds the others
+SEARCH_OFFSET_MAX = 10_000
 
 
 @require_GET
@@ -310,17 +315,18 @@ def _message_or_404(request, message_id):
     return get_object_or_404(Message.objects.visible_to(request.user).select_related("sender"), pk=message_id)
 
 
-def _positive_int(value, default=None):
+def _positive_int(value, default=None, maximum=MAX_ID):
+    """A whole number from the address, clamped to 1..maximum; default when missing or malformed."""
     try:
-        return max(int(value), 1) if value else default
+        return min(max(int(value), 1), maximum) if value else default
     except ValueError:
         return default
 
 
 def _offset(value):
-    """How many results to skip: a whole number, 0 when missing or malformed."""
+    """How many results to skip: a whole number up to SEARCH_OFFSET_MAX, 0 when missing or malformed."""
     try:
-        return max(int(value), 0)
+        return min(max(int(value), 0), SEARCH_OFFSET_MAX)
     except (TypeError, ValueError):
         return 0
 
@@ -331,12 +337,14 @@ def _chat_page(request, room=None, status=200, **context):
     showing more, else the pane with the room list out of band).
 
     The list shows the ROOM_LIST_PAGE rooms with the newest activity, and "Show more chats"
-    adds as many again each time: the page costs the same whatever the number of rooms.
+    adds as many again each time, up to ROOM_LIST_MAX: the page costs the same whatever the
+    number of rooms.
     """
     search = request.GET.get("q", "").strip()
-    shown = _positive_int(request.GET.get("rooms"), default=ROOM_LIST_PAGE)
+    shown = _positive_int(request.GET.get("rooms"), default=ROOM_LIST_PAGE, maximum=ROOM_LIST_MAX)
     rooms = list(Room.objects.for_user(request.user).matching(search)[: shown + 1])
-    context.update(rooms=rooms[:shown], more_rooms=shown + ROOM_LIST_PAGE if len(rooms) > shown else None)
+    more = len(rooms) > shown and shown < ROOM_LIST_MAX
+    context.update(rooms=rooms[:shown], more_rooms=min(shown + ROOM_LIST_PAGE, ROOM_LIST_MAX) if more else None)
     context["online_ids"] = presence.online(r.other_user_id for r in rooms[:shown] if r.other_user_id)
     context.update(search=search, room=room)
     if room is not None:

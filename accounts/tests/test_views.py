@@ -98,6 +98,45 @@ def test_a_password_typo_does_not_spend_a_code_try(client, db):
     assert finish_signup(client, code).status_code == 302
 
 
+def wrong(code):
+    return "000000" if code != "000000" else "111111"
+
+
+def test_a_wrong_code_and_a_short_password_show_both_errors_at_once(client, db):
+    code = start_signup(client)
+    response = finish_signup(client, wrong(code), password1="short", password2="short")
+
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["code"] == ["That code is not right. 4 tries left."]
+    assert "This password is too short. It must contain at least 8 characters." in errors["password1"]
+    assert finish_signup(client, code).status_code == 302  # both fixed: the account is made
+
+
+def test_wrong_codes_cost_tries_whatever_else_is_wrong(client, db):
+    code = start_signup(client)
+    for _ in range(5):
+        response = finish_signup(client, wrong(code), password1="short", password2="short")
+    assert response.context["form"].errors["code"] == ["Too many wrong codes. Ask for a new one."]
+    response = finish_signup(client, code)
+    assert response.context["form"].errors["code"] == ["This code has expired or was already used. Ask for a new one."]
+    assert not User.objects.filter(username="dana").exists()
+
+
+def test_after_the_email_step_the_focus_is_in_the_code_field(client, db):
+    response = client.post(SIGNUP, {"action": "send_code", "email": "dana@example.com"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert re.search(r'<input[^>]*name="code"[^>]*autofocus', html)
+    assert html.count("autofocus") == 1
+
+
+def test_a_form_with_errors_puts_the_focus_on_the_first_one(client, db):
+    code = start_signup(client)
+    html = finish_signup(client, code, password1="short", password2="short").content.decode()
+    assert re.search(r'<input[^>]*name="password1"[^>]*autofocus', html)
+    assert html.count("autofocus") == 1
+
+
 def test_asking_for_a_new_code_within_a_minute_is_refused_with_a_reason(client, db):
     start_signup(client)
     response = client.post(SIGNUP, {"action": "resend"})
@@ -311,6 +350,38 @@ def test_avatar_is_stored_resized_to_a_square(client, alice, media):
     alice.refresh_from_db()
     with Image.open(alice.avatar.path) as stored:
         assert stored.size == (256, 256)
+
+
+def test_the_avatar_field_is_a_plain_file_input_with_a_remove_box(client, alice, media):
+    client.force_login(alice)
+    html = client.get(PROFILE).content.decode()
+    assert "Currently" not in html and "Clear" not in html
+    assert 'name="remove_avatar"' not in html  # nothing to remove yet
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": image_upload()})
+    html = client.get(PROFILE).content.decode()
+    assert "Currently" not in html and "Clear" not in html
+    assert re.search(r'<input type="checkbox" name="remove_avatar"', html)
+
+
+def test_the_avatar_can_be_removed(client, alice, media):
+    client.force_login(alice)
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": image_upload()})
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "remove_avatar": "on"})
+    alice.refresh_from_db()
+    assert not alice.avatar
+
+
+def test_a_new_avatar_wins_over_remove(client, alice, media):
+    client.force_login(alice)
+    client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": image_upload(), "remove_avatar": "on"})
+    alice.refresh_from_db()
+    assert alice.avatar
+
+
+def test_the_profile_page_puts_no_focus_on_a_password_field(client, alice):
+    client.force_login(alice)
+    html = client.get(PROFILE).content.decode()
+    assert "autofocus" not in html
 
 
 def test_avatar_that_is_not_an_image_is_refused(client, alice, media):

@@ -1,6 +1,8 @@
 import json
 import logging
 
+import pytest
+
 from chatsite.logs import JsonFormatter
 
 
@@ -34,3 +36,30 @@ def test_a_log_line_is_one_json_object_with_the_traceback_inside():
     assert parsed["message"] == "it failed for alice"
     assert parsed["path"] == "/chat/1/"
     assert "ValueError: boom" in parsed["traceback"]
+
+
+# --- The async path (daphne): the same log line, and no query on the event loop -------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/no-such-page/", "/chat", "/favicon.ico"])
+async def test_requests_without_a_view_are_logged_with_the_user_on_the_async_path(async_client, alice, caplog, path):
+    # Nothing loaded the user for these (no view ran, or a redirect came first): logging must
+    # not query the database on the event loop (SynchronousOnlyOperation, a 500).
+    await async_client.aforce_login(alice)
+    with caplog.at_level(logging.INFO, logger="chatsite.request"):
+        response = await async_client.get(path)
+    assert response.status_code < 500
+    record = next(r for r in caplog.records if r.name == "chatsite.request")
+    assert (record.path, record.status, record.user_id) == (path, response.status_code, alice.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_csrf_rejection_on_the_async_path_is_a_403(async_client, alice, caplog):
+    async_client.handler.enforce_csrf_checks = True
+    await async_client.aforce_login(alice)
+    with caplog.at_level(logging.INFO, logger="chatsite.request"):
+        response = await async_client.post("/friends/add/", {"username": "bob"})
+    assert response.status_code == 403
+    record = next(r for r in caplog.records if r.name == "chatsite.request")
+    assert (record.status, record.user_id) == (403, alice.pk)

@@ -50,3 +50,15 @@ def test_healthz_names_the_database_when_it_is_down(client, db, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "failed": ["database"]}
+
+
+def test_every_page_names_the_favicon_and_it_is_served(client, alice):
+    for logged_in in (False, True):
+        if logged_in:
+            client.force_login(alice)
+        page = client.get(reverse("accounts:login") if not logged_in else reverse("rooms:chat"))
+        assert '<link rel="icon" href="/static/favicon.ico"' in page.content.decode()
+    icon = client.get("/favicon.ico", follow=True)
+    assert icon.status_code == 200
+    assert icon["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -32,18 +32,17 @@ def test_alice_and_bob_become_friends_and_part(new_page, login_as, alice, bob):
     expect(bob_page.locator("#requests-badge")).to_be_hidden()
     assert bob_page.url.endswith("/friends/requests/")
 
-    # Both see each other.
+    # Both see each other: Alice's list, open all along, shows Bob at once.
+    expect(alice_page.locator("#friends li", has_text="Bob")).to_contain_text("@bob")
+    expect(alice_page.locator("#friend-count")).to_have_text("1 friend")
     bob_page.click("text=See your friends")
     expect(bob_page.locator("#friends li", has_text="Alice")).to_contain_text("@alice")
-    alice_page.goto("/friends/")
-    expect(alice_page.locator("#friends li", has_text="Bob")).to_contain_text("@bob")
 
-    # Alice removes Bob, after confirming; her list updates in place, and so does his.
+    # Alice removes Bob, after confirming; her list updates in place, and so does his, live.
     alice_page.once("dialog", lambda dialog: dialog.accept())
     alice_page.locator("#friends li", has_text="Bob").get_by_role("button", name="Remove").click()
     expect(alice_page.locator("#friend-count")).to_have_text("0 friends")
     expect(alice_page.locator("#friend-rows")).to_contain_text("No friends yet")
-    bob_page.reload()
     expect(bob_page.locator("#friend-rows")).to_contain_text("No friends yet")
     assert not Friendship.objects.are_friends(alice, bob)
 

@@ -1,10 +1,12 @@
 """Live messaging in two real browsers: typing, delivery, the room list, going offline."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
 from friends.models import Friendship
-from rooms.models import Message, Room
+from rooms.models import Membership, Message, Room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,6 +105,63 @@ def test_other_rooms_count_unread_and_move_to_the_top(new_page, login_as, alice,
     expect(alice_page.locator("#room-items > li").first).to_have_id(f"room-item-{room.pk}")
 
 
+def set_visibility(page, state):
+    """As when the tab goes to the background ("hidden") or comes back ("visible")."""
+    page.evaluate("""state => {
+      Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }""", state)
+
+
+def wait_until_read(user, room, message, timeout=5):
+    """Until the server has recorded that user saw message (the page tells it over the socket)."""
+    deadline = time.monotonic() + timeout
+    mark = None
+    while time.monotonic() < deadline:
+        mark = Membership.objects.get(room=room, user=user).last_read_message_id
+        if mark >= message.pk:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{user}'s read mark is {mark}, not {message.pk}")
+
+
+def test_messages_seen_live_are_read_when_chats_are_opened_again(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    for text in ("one", "two"):
+        bob_page.fill("#message-body", text)
+        bob_page.press("#message-body", "Enter")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["one", "two"])
+    wait_until_read(alice, room, Message.objects.get(body="two"))
+
+    alice_page.get_by_role("link", name="Chats").click()
+    expect(alice_page.locator(f"#room-item-{room.pk} .room-preview")).to_have_text("two")
+    expect(alice_page.locator(f"#room-item-{room.pk} .badge.unread")).to_have_count(0)
+
+
+def test_a_hidden_tab_leaves_messages_unread_until_it_is_shown(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    set_visibility(alice_page, "hidden")
+    bob_page.fill("#message-body", "while you look away")
+    bob_page.press("#message-body", "Enter")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["while you look away"])
+    # Her socket's frames are handled in order: once her typing reaches Bob, any read sent
+    # before it has been recorded.
+    alice_page.locator("#message-body").press_sequentially("x")
+    expect(bob_page.locator(f"#typing-{room.pk}")).to_have_text("Alice is typing…")
+    chats = new_page()
+    login_as(chats, alice)
+    chats.goto("/chat/")
+    expect(chats.locator(f"#room-item-{room.pk} .badge.unread")).to_have_text("1")
+
+    set_visibility(alice_page, "visible")
+    wait_until_read(alice, room, Message.objects.get(body="while you look away"))
+    chats.reload()
+    expect(chats.locator(f"#room-item-{room.pk} .room-preview")).to_have_text("while you look away")
+    expect(chats.locator(f"#room-item-{room.pk} .badge.unread")).to_have_count(0)
+
+
 def test_a_friend_coming_online_shows_on_the_friend_list(new_page, login_as, alice, bob, room):
     alice_page = new_page()
     login_as(alice_page, alice)
@@ -113,6 +172,23 @@ def test_a_friend_coming_online_shows_on_the_friend_list(new_page, login_as, ali
     expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_be_visible()
     bob_page.close()
     expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_have_count(0)
+
+
+def test_frames_for_what_a_page_does_not_show_are_dropped_quietly(new_page, login_as, browser_errors, alice, bob, room):
+    # Alice is on her friend list: no room pane, no room list, no typing line.
+    alice_page = new_page()
+    login_as(alice_page, alice)
+    alice_page.goto("/friends/")
+    bob_page = open_room(new_page, login_as, bob, room)
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_be_visible()  # her socket is live
+
+    bob_page.locator("#message-body").press_sequentially("are you there?")
+    bob_page.press("#message-body", "Enter")
+    expect(bob_page.locator("#messages .message .body")).to_have_text(["are you there?"])
+    # The last frame for her: Bob went offline. Every frame before it was handled by then.
+    bob_page.close()
+    expect(alice_page.locator(f"#friend-{bob.pk} .presence.online")).to_have_count(0)
+    assert browser_errors.unexpected() == []  # no htmx:oobErrorNoTarget for the room's frames
 
 
 XSS_PAYLOADS = [

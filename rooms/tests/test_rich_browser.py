@@ -186,3 +186,108 @@ def test_the_new_messages_pill_shows_only_for_news_below_the_fold(new_page, logi
     alice_page.press("#message-body", "Enter")
     expect(pill).to_be_hidden()  # her own message: the page shows the newest
     expect(alice_page.locator("#messages .message").last).to_be_in_viewport()
+
+
+def test_an_edit_arriving_while_a_star_is_on_its_way_loses_neither(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    bob_page.fill("#message-body", "See you at 8")
+    bob_page.press("#message-body", "Enter")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["See you at 8"])
+    sent = Message.objects.get(body="See you at 8")
+
+    # Alice stars it; her answer is held back until Bob's edit has reached her page.
+    held = []
+    alice_page.route("**/favorite/", lambda route: held.append((route, route.fetch())))
+    message = alice_page.locator(f"#message-{sent.pk}")
+    message.hover()
+    message.locator(".star-add").click()
+    alice_page.wait_for_function("() => document.querySelector('.htmx-request') !== null")
+    alice_page.evaluate("""id => document.getElementById("live").addEventListener("htmx:wsAfterMessage", e => {
+      if (e.detail.message.includes(`id="message-${id}"`)) window.editArrived = true;
+    })""", sent.pk)
+    mine = bob_page.locator(f"#message-{sent.pk}")
+    mine.hover()
+    mine.locator(".edit-action").click()
+    bob_page.locator(f"#edit-body-{sent.pk}").fill("See you at 9")
+    bob_page.locator(f"#edit-body-{sent.pk}").press("Enter")
+    expect(bob_page.locator(f"#message-{sent.pk} .body")).to_have_text("See you at 9")
+    alice_page.wait_for_function("() => window.editArrived")  # the edit reached her page first
+    assert Favorite.objects.filter(user=alice, message=sent).exists()
+    route, response = held[0]
+    route.fulfill(response=response)
+
+    expect(message.locator(".body")).to_have_text("See you at 9")
+    expect(message.locator(".star-remove")).to_be_visible()
+    expect(message.locator(".star-add")).to_be_hidden()
+
+
+def test_the_emoji_palette_closes_after_a_pick_on_escape_on_a_click_outside_and_after_sending(new_page, login_as, alice, room):
+    page = open_room(new_page, login_as, alice, room)
+    palette = page.locator(".emoji-picker")
+    panel = page.locator(".emoji-panel")
+
+    page.locator(".emoji-picker > summary").click()
+    expect(panel).to_be_visible()
+    page.get_by_role("button", name="waving hand").click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("#message-body")).to_have_value("👋")
+    expect(page.locator("#message-body")).to_be_focused()
+
+    page.locator(".emoji-picker > summary").click()
+    expect(panel).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+    page.locator(".emoji-picker > summary").click()
+    expect(panel).to_be_visible()
+    page.locator("#room-pane h2").click()
+    expect(panel).to_be_hidden()
+
+    page.locator(".emoji-picker > summary").click()
+    page.locator("#message-body").press("Enter")
+    expect(page.locator("#messages .message .body")).to_have_text(["👋"])
+    expect(panel).to_be_hidden()
+    expect(palette).not_to_have_attribute("open", "")
+
+
+CONTRAST = """link => {
+  const rgb = value => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = value => {
+    const [r, g, b] = rgb(value).map(c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const text = luminance(getComputedStyle(link).color);
+  const background = luminance(getComputedStyle(link.closest(".bubble")).backgroundColor);
+  return (Math.max(text, background) + 0.05) / (Math.min(text, background) + 0.05);
+}"""
+
+
+def test_links_stand_out_in_your_own_messages_and_in_others(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    alice_page.fill("#message-body", "the menu: https://example.com/menu")
+    alice_page.press("#message-body", "Enter")
+    for page in (alice_page, bob_page):  # her own bubble (the accent colour), and his view of it
+        link = page.locator("#messages .message .body a")
+        expect(link).to_have_text("https://example.com/menu")
+        assert link.evaluate(CONTRAST) >= 4.5  # WCAG AA for text
+
+
+def test_a_refused_file_says_why_until_the_next_good_send(new_page, login_as, alice, room):
+    page = open_room(new_page, login_as, alice, room)
+    error = page.locator("#send-error")
+    not_a_picture = {"name": "holiday.png", "mimeType": "image/png", "buffer": b"not a picture"}
+
+    page.set_input_files("#attach-input", files=[not_a_picture])
+    expect(error).to_have_text("holiday.png is not a valid image (PNG, JPEG, GIF or WebP).")
+    page.set_input_files("#attach-input", files=[{"name": "garden.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    expect(page.locator("#messages .message img")).to_have_count(1)
+    expect(error).to_be_hidden()
+
+    page.set_input_files("#attach-input", files=[not_a_picture])
+    expect(error).to_be_visible()
+    page.fill("#message-body", "that one did not work")
+    page.press("#message-body", "Enter")
+    expect(page.locator("#messages .message .body").last).to_have_text("that one did not work")
+    expect(error).to_be_hidden()

@@ -72,6 +72,16 @@ def test_files_are_found_by_their_name(direct_room, alice, bob):
     assert found(alice, "climbing guide") == ["climbing-guide.pdf"]
 
 
+@pytest.mark.parametrize("text", ["climbing-guide", "climbing-guide.pdf", "climbing_guide", '"climbing-guide"', "CLIMBING-GUIDE"])
+def test_a_search_written_as_the_message_was_finds_it(direct_room, alice, bob, text):
+    Message.objects.create(room=direct_room, sender=bob, kind="file", body="climbing-guide.pdf", file="x")
+    Message.objects.post(direct_room, bob, "see example.com/menu and the well-known e-mail")
+
+    assert found(alice, text) == ["climbing-guide.pdf"]
+    assert found(alice, "example.com/menu") == ["see example.com/menu and the well-known e-mail"]
+    assert found(alice, "well-known e-mail") == ["see example.com/menu and the well-known e-mail"]
+
+
 def test_an_empty_search_finds_nothing_without_asking_the_database(chats, alice, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert Message.objects.search(alice, "   ").items == []

@@ -397,6 +397,14 @@ def test_adding_a_friend_to_a_group(as_bob, bob, group):
     assert group.memberships.filter(user=dave).exists()
 
 
+def test_with_every_friend_in_the_group_there_is_nothing_to_add(as_alice, group):
+    html = as_alice.get(room_url(group)).text
+    panel = html[html.index(reverse("rooms:add_members", args=[group.pk])) :]
+    panel = panel[: panel.index("</form>")]
+    assert "All your friends are in this group." in panel
+    assert "<button" not in panel
+
+
 def test_adding_a_stranger_is_refused(as_bob, group, carol):
     response = as_bob.post(reverse("rooms:add_members", args=[group.pk]), {"members": [carol.pk]}, **HTMX)
 
@@ -530,3 +538,45 @@ def test_thirty_quick_renames_put_three_lines_in_front_of_the_members(as_alice, 
     assert group.messages.filter(kind="system", body__contains="renamed the group").count() == 3
     group.refresh_from_db()
     assert group.name == "Name 2"
+
+
+# --- Numbers in the address -----------------------------------------------------------------
+
+HUGE = "9" * 25  # beyond any integer column, on PostgreSQL and SQLite alike
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/chat/?rooms={n}",
+        "/chat/{room}/?rooms={n}",
+        "/chat/{room}/?before={n}",
+        "/chat/{room}/?around={n}",
+        "/chat/{room}/history/?before={n}",
+        "/chat/{room}/changes/?from=1&to={n}",
+        "/chat/{room}/changes/?from={n}&to={n}",
+        "/favorites/?before={n}",
+        "/search/?q=hello&offset={n}",
+        "/friends/?page={n}",
+        "/friends/requests/?incoming={n}&outgoing={n}",
+    ],
+)
+@pytest.mark.parametrize("n", [HUGE, "-" + HUGE])
+def test_absurd_numbers_in_the_address_are_bounded_not_a_server_error(as_alice, alice, direct_room, bob, url, n):
+    Message.objects.post(direct_room, bob, "hello there")
+    response = as_alice.get(url.format(room=direct_room.pk, n=n))
+    assert response.status_code == 200
+
+
+def test_a_huge_room_count_shows_every_room_and_no_show_more(as_alice, alice, direct_room, group):
+    response = as_alice.get(f"/chat/?rooms={HUGE}")
+    assert [r.pk for r in response.context["rooms"]] == [group.pk, direct_room.pk]
+    assert "Show more chats" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [("get", "/chat/{n}/"), ("get", "/messages/{n}/"), ("get", "/messages/{n}/file/"), ("post", "/rooms/direct/{n}/")],
+)
+def test_absurd_ids_in_the_path_are_not_found(as_alice, method, url):
+    assert getattr(as_alice, method)(url.format(n=HUGE)).status_code == 404

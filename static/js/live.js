@@ -13,7 +13,11 @@
 //   while the socket is down the text stays in the box and goes out on reconnect;
 // - keep the reader's place: follow new messages at the bottom, else show a pill;
 // - count unread messages in other rooms and move the busiest room to the top;
-// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close.
+// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close; reload the friend
+//   list when a friend comes or goes;
+// - tell the server which messages were seen ({"type": "read"}): those shown in the open
+//   room while the tab is visible, at most once a second; a hidden tab reads nothing until
+//   it is shown again.
 (function () {
   "use strict";
 
@@ -146,6 +150,8 @@
   live.addEventListener("htmx:wsBeforeMessage", function (event) {
     var html = event.detail.message;
     if (html.indexOf('data-live="resync"') >= 0) resume();
+    // A friend came or went: the friend list (#friend-rows) reloads itself on this event.
+    if (html.indexOf('data-live="friends"') >= 0) htmx.trigger(document.body, "friends-changed");
     if (html.indexOf('data-live="reload"') >= 0) {
       var match = /data-room-id="(\d+)"/.exec(html);
       if (match && match[1] === openRoomId()) window.location.reload();
@@ -168,6 +174,12 @@
       var incoming = fragment.firstElementChild;
       if (incoming && Number(incoming.dataset.version || 0) < Number(target.dataset.version || 0)) {
         event.detail.shouldSwap = false;
+      } else if (incoming && target.querySelector(".htmx-request")) {
+        // This page's own action on the message is on its way (a delete, an edit, a star):
+        // replacing the message now would take the asking link away, and its answer would
+        // then swap nowhere. The replacement waits for that answer.
+        event.detail.shouldSwap = false;
+        waitingReplacements[incoming.id] = incoming.cloneNode(true);
       }
     } else if (target.id === "room-items") {
       // A room this reader just joined: replace its old item rather than list it twice.
@@ -178,6 +190,21 @@
     }
   });
 
+  // Replacements that waited for an action's answer: each goes in if still newer than what the
+  // answer showed.
+  var waitingReplacements = {};
+  document.addEventListener("htmx:afterRequest", function () {
+    Object.keys(waitingReplacements).forEach(function (id) {
+      var current = document.getElementById(id);
+      if (current && current.querySelector(".htmx-request")) return; // still on its way
+      var incoming = waitingReplacements[id];
+      delete waitingReplacements[id];
+      if (current && Number(incoming.dataset.version || 0) > Number(current.dataset.version || 0)) {
+        htmx.swap(current, incoming.outerHTML, { swapStyle: "outerHTML" });
+      }
+    });
+  });
+
   document.body.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.detail.target;
     if (target.id === "messages") onMessagesAdded(target);
@@ -185,7 +212,32 @@
     else if (target.classList && target.classList.contains("typing")) onTyping(target);
   });
 
+  // --- Read marks -------------------------------------------------------------------------
+
+  var readUpTo = {}; // room id -> the newest message id this page told the server it showed
+  var readTimer = null;
+  var lastReadAt = 0;
+  function sendRead() {
+    var list = messageList();
+    var room = openRoomId();
+    if (!room || list.hasAttribute("data-history") || document.visibilityState !== "visible") return;
+    var newest = newestMessageId();
+    if (newest > (readUpTo[room] || 0) && sendFrame({ type: "read", room: Number(room), up_to: newest })) {
+      readUpTo[room] = newest;
+      lastReadAt = Date.now();
+    }
+  }
+  function readSoon() {
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      sendRead();
+    }, Math.max(0, lastReadAt + 1000 - Date.now()));
+  }
+  document.addEventListener("visibilitychange", readSoon);
+
   function onMessagesAdded(list) {
+    readSoon();
     var confirmed = [];
     Array.prototype.forEach.call(list.querySelectorAll(".message[data-client-id]"), function (el) {
       confirmed.push(el.dataset.clientId);

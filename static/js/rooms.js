@@ -45,8 +45,10 @@
     if (distanceFromBottom !== null) {
       list.scrollTop = list.scrollHeight - distanceFromBottom;
       distanceFromBottom = null;
-    } else if (event.detail.target.id === "room-pane" || event.detail.target.id === "messages") {
-      showNewest();
+    } else {
+      // htmx.swap() (a sent file) settles without a detail.target: the event's own element.
+      var target = event.detail.target || event.target;
+      if (target.id === "room-pane" || target.id === "messages") showNewest();
     }
   });
 
@@ -84,20 +86,38 @@
 
   // --- Emoji: insert at the cursor of the message box ---------------------------------------
 
+  // The palette closes after a pick, on Escape, on a click outside it and when a message goes.
+  function closePalettes(except) {
+    document.querySelectorAll(".emoji-picker[open]").forEach(function (palette) {
+      if (palette !== except) palette.open = false;
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-emoji]");
     if (!button) {
-      // A click elsewhere closes an open palette.
-      var open = document.querySelector(".emoji-picker[open]");
-      if (open && !open.contains(event.target)) open.open = false;
+      closePalettes(event.target.closest && event.target.closest(".emoji-picker"));
       return;
     }
+    closePalettes();
     var box = document.getElementById("message-body");
     if (!box) return;
     box.setRangeText(button.dataset.emoji, box.selectionStart, box.selectionEnd, "end");
     box.focus();
     box.dispatchEvent(new Event("input", { bubbles: true })); // "… is typing"
   });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector(".emoji-picker[open]");
+    if (!open) return;
+    var inside = open.contains(document.activeElement);
+    closePalettes();
+    if (inside) open.querySelector("summary").focus(); // focus stays where the palette was
+  });
+
+  // Capture: the socket's own submit handler (live.js) stops the event there.
+  document.addEventListener("submit", function () { closePalettes(); }, true);
 
   // --- Editing in place ---------------------------------------------------------------------
 
@@ -158,7 +178,7 @@
     var list = messageList();
     if (!list || !window.htmx) return;
     var template = document.createElement("template");
-    template.innerHTML = html;
+    template.innerHTML = window.chatDropUnshown ? window.chatDropUnshown(html) : html;
     template.content.querySelectorAll(".message[data-message-id]").forEach(function (message) {
       if (document.getElementById(message.id)) message.remove();
     });

@@ -1,4 +1,5 @@
-// Small site-wide behaviour: toasts fade out; HTMX error responses become a toast.
+// Small site-wide behaviour: toasts fade out; HTMX error responses become a toast; swaps
+// aimed at something the page does not show are dropped quietly.
 (function () {
   function dismissLater(toast) {
     setTimeout(function () { toast.classList.add("fade"); }, 4000);
@@ -27,4 +28,49 @@
   document.addEventListener("htmx:sendError", function () {
     showToast("Cannot reach the server. Check your connection.", "error");
   });
+
+  // --- Out-of-band swaps for things this page does not show -------------------------------
+  // A live frame names its targets (a room's open pane, its item in the room list, a typing
+  // line, a presence dot), and every tab gets every frame of its person's rooms: on the friend
+  // list there is no room pane, with room A open there is no typing line of room B. Such
+  // parts are dropped before htmx swaps, which would log htmx:oobErrorNoTarget for each.
+  // The extension is on <body>: socket frames (#live) and HTMX responses alike.
+
+  function oobTargetShown(element, root) {
+    var spec = element.getAttribute("hx-swap-oob");
+    var colon = spec.indexOf(":");
+    // As htmx reads it: "style:selector", or the element's own id for "true" or a bare style.
+    var selector = spec !== "true" && colon > 0 ? spec.slice(colon + 1) : "#" + CSS.escape(element.id);
+    try {
+      return root.querySelector(selector) !== null;
+    } catch (error) {
+      return true; // not a plain selector: leave it to htmx
+    }
+  }
+
+  // root: where htmx looks for the targets, the root of the element that asked (a request
+  // from an element that a live frame has replaced meanwhile swaps nowhere).
+  function dropUnshown(html, root) {
+    if (typeof html !== "string" || html.indexOf("hx-swap-oob") < 0 || /<(html|body)[\s>]/i.test(html)) return html;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var dropped = false;
+    root = root || document;
+    template.content.querySelectorAll("[hx-swap-oob]").forEach(function (element) {
+      if (!oobTargetShown(element, root)) {
+        element.remove();
+        dropped = true;
+      }
+    });
+    return dropped ? template.innerHTML : html;
+  }
+  window.chatDropUnshown = dropUnshown;
+
+  if (window.htmx) {
+    htmx.defineExtension("drop-unshown", {
+      transformResponse: function (text, xhr, elt) {
+        return dropUnshown(text, elt && elt.getRootNode ? elt.getRootNode() : document);
+      },
+    });
+  }
 })();
