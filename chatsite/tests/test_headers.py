@@ -83,3 +83,14 @@ async def test_through_the_asgi_handler_pages_get_the_same_headers(alice):
     assert response.status_code == 200
     assert csp(response)["script-src"] == "'self'"
     assert "private" in response["Cache-Control"]
+
+
+def test_only_djangos_developer_error_pages_may_style_inline(client, alice, settings):
+    """With DEBUG on, the technical 404 page styles itself inline (a developer's page); every
+    page of the site, and every error page in production, keeps the whole policy."""
+    client.force_login(alice)
+    settings.DEBUG = True
+    assert csp(client.get("/no-such-page/"))["style-src"] == "'self' 'unsafe-inline'"
+    assert csp(client.get("/chat/"))["style-src"] == "'self'"
+    settings.DEBUG = False
+    assert csp(client.get("/no-such-page/"))["style-src"] == "'self'"

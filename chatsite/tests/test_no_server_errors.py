@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def production_static(tmp_path_factory):
     """collectstatic as the README's deployment runs it (DEBUG=0: the manifest storage)."""
     root = tmp_path_factory.mktemp("static")
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": str(root)}
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "CSRF_TRUSTED_ORIGINS": "https://127.0.0.1", "STATIC_ROOT": str(root)}
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=BASE_DIR, env=env, capture_output=True, text=True
     )
@@ -57,6 +57,7 @@ def start_daphne(debug, tmp_path, static_root=None):
         extra.update(
             SECRET_KEY=settings.SECRET_KEY,  # the sessions the tests make are signed with it
             ALLOWED_HOSTS="127.0.0.1",
+            CSRF_TRUSTED_ORIGINS="https://127.0.0.1",
             STATIC_ROOT=str(static_root),
             SECURE_PROXY_SSL_HEADER="1",  # behind the TLS proxy, as deployed
         )
