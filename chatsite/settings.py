@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "friends.context_processors.notifications",
+                "chatsite.context_processors.limits",
             ],
         },
     },
@@ -218,6 +219,16 @@ IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
 IMAGE_DECODE_WAIT_SECONDS = 20
 
 # --- Chat -----------------------------------------------------------------------------------
+# The limits people meet, in one place: models, forms, templates and the page's JavaScript
+# read them from here (templates as `limits`, JavaScript from the page's #chat-config).
+MESSAGE_MAX_LENGTH = 4000
+MESSAGE_EDIT_SECONDS = 15 * 60
+GROUP_NAME_MAX_LENGTH = 80
+FRIEND_REASON_MAX_LENGTH = 100
+REPORT_NOTE_MAX_LENGTH = 500
+SEARCH_QUERY_MAX_LENGTH = 200
+TYPING_EVERY_SECONDS = 2
+SOCKET_FRAME_MAX_BYTES = 64 * 1024
 # Messages per sender in the window; over the limit a send is refused and nothing is stored.
 CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)
 CHAT_RATE_WINDOW = env.float("CHAT_RATE_WINDOW", default=5.0)

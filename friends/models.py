@@ -244,7 +244,7 @@ class FriendRequest(models.Model):
     (the recipient) or cancel (the sender).
     """
 
-    REASON_MAX_LENGTH = 100
+    REASON_MAX_LENGTH = settings.FRIEND_REASON_MAX_LENGTH
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -36,10 +36,10 @@ CLOSE_DEACTIVATED = 4403
 CLOSE_TOO_BIG = 4009
 CLOSE_TOO_MANY = 4429
 
-MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_BYTES = settings.SOCKET_FRAME_MAX_BYTES
 RESUME_LIMIT = 200
 MAX_MESSAGE_ID = 2**63 - 1  # a BigAutoField: a larger number in a frame would be a database error
-TYPING_EVERY_SECONDS = 2
+TYPING_EVERY_SECONDS = settings.TYPING_EVERY_SECONDS
 
 
 class FrameError(Exception):

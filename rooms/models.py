@@ -259,7 +259,7 @@ class Room(models.Model):
     and go, and each change is recorded as a system message.
     """
 
-    NAME_MAX_LENGTH = 80
+    NAME_MAX_LENGTH = settings.GROUP_NAME_MAX_LENGTH
 
     class Kind(models.TextChoices):
         DIRECT = "direct", "Direct"
@@ -691,10 +691,10 @@ class Message(models.Model):
     body is empty and its files are gone from the storage.
     """
 
-    BODY_MAX_LENGTH = 4000
+    BODY_MAX_LENGTH = settings.MESSAGE_MAX_LENGTH
     PAGE_SIZE = 50
     SEARCH_PAGE_SIZE = 50
-    EDIT_WINDOW = timedelta(minutes=15)
+    EDIT_WINDOW = timedelta(seconds=settings.MESSAGE_EDIT_SECONDS)
 
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
@@ -1050,7 +1050,7 @@ class Report(models.Model):
     records who resolved it and when. Reports go with their message when it is purged.
     """
 
-    NOTE_MAX_LENGTH = 500
+    NOTE_MAX_LENGTH = settings.REPORT_NOTE_MAX_LENGTH
 
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam or advertising"

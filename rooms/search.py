@@ -11,6 +11,7 @@ contain on purpose; the escaped headline then has those delimiters turned into `
 import re
 import secrets
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import migrations
@@ -20,7 +21,7 @@ from django.utils.safestring import mark_safe
 
 # Stemmed English: "running" finds "runs". The GIN index is built on this same expression.
 CONFIG = "english"
-QUERY_MAX_LENGTH = 200
+QUERY_MAX_LENGTH = settings.SEARCH_QUERY_MAX_LENGTH
 MAX_TERMS = 8
 SNIPPET_LENGTH = 240
 
