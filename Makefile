@@ -35,8 +35,10 @@ demo: migrate
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## The whole suite; browser tests run when /usr/bin/chromium exists.
+## The layers (import-linter, .importlinter), then the whole suite; browser tests run when
+## /usr/bin/chromium exists.
 test: install-dev
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-dev

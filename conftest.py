@@ -99,6 +99,27 @@ def _site_origin(settings):
     settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1"]
 
 
+class Clock:
+    """The clock every window of the site reads (`core.counters.now`), moved by the test."""
+
+    def __init__(self, t=1_000_000.0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+    def advance(self, seconds):
+        self.t += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A settable clock for code expiry, login throttles and rate limits: no sleeping."""
+    clock = Clock()
+    monkeypatch.setattr("core.counters.now", clock)
+    return clock
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -1,20 +1,19 @@
 """
 People in the admin. Superusers manage accounts fully. Anyone else with access (the
-Moderators group: see rooms/migrations/0003_moderators_group.py) reads accounts and changes
-one thing: whether the account is active. A ban goes through `User.save()`, which closes the
-person's open sockets on every server process; each ban is confirmed and logged.
+Moderators group, moderation/) reads accounts and changes one thing: whether the account is
+active. Unticking "active" deactivates the account as `accounts.actions.deactivate` does
+(sessions deleted, open sockets closed on every server process); the confirmed and logged ban
+and reactivate actions are the moderation app's (it extends this admin).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
-from rooms import moderation
-
+from .actions import deactivate, password_changed
 from .forms import AdminLoginForm
 from .models import User
-from .sessions import end_other_sessions_sockets
 
 # The admin's login says "try again later" when the backend's throttle refused it.
 admin.site.login_form = AdminLoginForm
@@ -37,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["username"]
     show_full_result_count = False
     readonly_fields = ["avatar_preview", "created_at", "updated_at", "last_login", "date_joined"]
-    actions = ["ban", "reactivate"]
+    actions = []  # moderation.admin adds ban and reactivate
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Profile", {"fields": ["nickname", "email", "avatar", "avatar_preview"]}),
@@ -67,6 +66,11 @@ class UserAdmin(DjangoUserAdmin):
             return [f for f in shown if f not in MODERATOR_EDITABLE] + ["password"]
         return super().get_readonly_fields(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            deactivate([obj])
+
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied
@@ -77,7 +81,7 @@ class UserAdmin(DjangoUserAdmin):
         if user is not None and user.password != before:
             # The person's sessions are logged out by the new password: close their sockets
             # (the superuser's own tab stays when they changed their own password).
-            end_other_sessions_sockets(user.pk, keep=own_session if user.pk == request.user.pk else None)
+            password_changed(user.pk, keep_session=own_session if user.pk == request.user.pk else None)
         return response
 
     @admin.display(description="Avatar")
@@ -85,40 +89,3 @@ class UserAdmin(DjangoUserAdmin):
         if not user.avatar:
             return "—"
         return format_html('<img src="{}" alt="" class="admin-avatar">', user.avatar.url)
-
-    # --- Actions, each confirmed first and logged.
-
-    @admin.action(description="Ban the selected users (deactivate and disconnect)", permissions=["change"])
-    def ban(self, request, queryset):
-        users, skipped = moderation.bannable(request.user, queryset)
-        if not moderation.confirmed(request):
-            return moderation.confirmation_page(
-                self,
-                request,
-                action="ban",
-                title="Ban users",
-                question="Ban these people? They are logged out of every open tab at once and cannot log in again "
-                "until someone reactivates them.",
-                button="Yes, ban them",
-                items=users,
-                skipped=skipped,
-            )
-        count = moderation.ban(self, request, users)
-        self.message_user(request, f"{count} user(s) banned: deactivated and disconnected.", messages.SUCCESS)
-
-    @admin.action(description="Reactivate the selected users", permissions=["change"])
-    def reactivate(self, request, queryset):
-        users, skipped = moderation.reactivatable(request.user, queryset)
-        if not moderation.confirmed(request):
-            return moderation.confirmation_page(
-                self,
-                request,
-                action="reactivate",
-                title="Reactivate users",
-                question="Reactivate these people? They can log in again.",
-                button="Yes, reactivate them",
-                items=users,
-                skipped=skipped,
-            )
-        count = moderation.reactivate(self, request, users)
-        self.message_user(request, f"{count} user(s) reactivated.", messages.SUCCESS)

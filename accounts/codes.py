@@ -4,11 +4,10 @@ Six-digit confirmation codes sent by email (sign-up, email change).
 A code lives in the cache for EMAIL_CODE_TTL seconds, is stored only as an HMAC, is burnt
 after EMAIL_CODE_MAX_ATTEMPTS wrong tries or one right one, and a new one can be asked for
 at most once every EMAIL_CODE_RESEND_SECONDS per address, and at most EMAILS_PER_IP_LIMIT
-emails go out per client IP in EMAILS_WINDOW (rooms/limits.py).
+emails go out per client IP in EMAILS_WINDOW (and password resets per address: accounts.views).
 """
 
 import secrets
-import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +16,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from rooms.limits import emails_per_ip, per_window
+from core import counters
+from core.counters import RateLimit, per_window
 
 from .models import normalize_email
 
@@ -26,8 +26,9 @@ class CodeError(ValidationError):
     """A code could not be sent or did not match; the message says why."""
 
 
-def now():
-    return time.time()
+# Emails (codes, password resets) per client IP, and password resets per address.
+emails_per_ip = RateLimit("email-ip", "EMAILS_PER_IP_LIMIT", "EMAILS_WINDOW")
+emails_per_address = RateLimit("email-address", "EMAILS_PER_ADDRESS_LIMIT", "EMAILS_WINDOW")
 
 
 class EmailCodes:
@@ -47,15 +48,15 @@ class EmailCodes:
         address, or from the client IP ip)."""
         email = normalize_email(email)
         wait = settings.EMAIL_CODE_RESEND_SECONDS
-        if not cache.add(self._key(email, "resend"), now() + wait, timeout=wait):
-            left = max(1, int(cache.get(self._key(email, "resend"), now()) - now()))
+        if not cache.add(self._key(email, "resend"), counters.now() + wait, timeout=wait):
+            left = max(1, int(cache.get(self._key(email, "resend"), counters.now()) - counters.now()))
             raise CodeError(f"A code was sent just now. You can ask for a new one in {left} seconds.")
         if ip and not emails_per_ip.allow(ip):
             cache.delete(self._key(email, "resend"))
             raise CodeError(too_many_emails())
         code = f"{secrets.randbelow(10**6):06d}"
         ttl = settings.EMAIL_CODE_TTL
-        cache.set(self._key(email, "code"), {"hash": self._hash(email, code), "expires": now() + ttl}, ttl)
+        cache.set(self._key(email, "code"), {"hash": self._hash(email, code), "expires": counters.now() + ttl}, ttl)
         cache.set(self._key(email, "tries"), 0, ttl)
         body = render_to_string(
             "accounts/email_code.txt", {"code": code, "minutes": ttl // 60, "purpose": self.purpose}
@@ -68,7 +69,7 @@ class EmailCodes:
         once it has used it). A wrong code costs a try. Raises CodeError with the reason."""
         email = normalize_email(email)
         stored = cache.get(self._key(email, "code"))
-        if stored is None or stored["expires"] <= now():
+        if stored is None or stored["expires"] <= counters.now():
             raise CodeError("This code has expired or was already used. Ask for a new one.")
         if constant_time_compare(stored["hash"], self._hash(email, (code or "").strip())):
             if burn:

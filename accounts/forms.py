@@ -5,8 +5,10 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from . import throttle
 from .codes import CodeError, email_change_codes, signup_codes
-from .images import resized_avatar
-from .models import User, normalize_email, without_bidi_controls
+from core.images import resized_avatar
+from core.text import without_bidi_controls
+
+from .models import User, normalize_email
 
 
 class EmailForm(forms.Form):

@@ -3,10 +3,10 @@ import unicodedata
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
 
-from rooms import live
+from core.text import without_bidi_controls
 
 
 class UserManager(DjangoUserManager):
@@ -42,15 +42,6 @@ class UserManager(DjangoUserManager):
 def normalize_email(email):
     """One spelling per address: trimmed and lower-cased, so uniqueness ignores case."""
     return (email or "").strip().lower()
-
-
-# Bidirectional embeddings, overrides and isolates: in a name they can make "gpj.exe" read as
-# "exe.jpg" or push the text around it. Nicknames and group names (rooms.models) drop them.
-BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def without_bidi_controls(text):
-    return (text or "").translate(BIDI_CONTROLS)
 
 
 def username_key(username):
@@ -110,14 +101,6 @@ class User(AbstractUser):
         self.email = normalize_email(self.email)
         self.nickname = without_bidi_controls(self.nickname).strip()
         super().save(*args, **kwargs)
-        if not self.is_active and self.pk:
-            # A deactivated (banned) account keeps no session and no open socket, on any
-            # server process.
-            transaction.on_commit(self._log_out_everywhere, robust=True)
-
-    def _log_out_everywhere(self):
-        UserSession.objects.filter(user_id=self.pk).delete()
-        live.broadcast(live.user_group(self.pk), event={"kind": "user.deactivated"})
 
     @property
     def display_name(self):

@@ -6,12 +6,12 @@ Failures count against the account the login reached (however its name was typed
 any case or spelling that folds to it, or the email) and against the client IP; a login naming
 no account counts against that name's key. After LOGIN_FAILURE_LIMIT failures for one of them
 within LOGIN_FAILURE_WINDOW seconds, logins for it are refused without checking the password
-until the window passes. The window starts at the first failure (a fixed window in the cache).
+until the window passes. The window starts at the first failure (`core.counters.FixedWindow`).
 """
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+
+from core.counters import FixedWindow
 
 REFUSED = "_login_throttled"  # set on the request whose login the throttle refused
 
@@ -19,29 +19,26 @@ REFUSED = "_login_throttled"  # set on the request whose login the throttle refu
 def account_key(user, typed):
     """What a login's failures count against: the account it reached, else the name it gave."""
     if user is not None:
-        return f"login-fail:account:{user.pk}"
+        return f"account:{user.pk}"
     from .models import normalize_email, username_key
 
     name = normalize_email(typed) if "@" in (typed or "") else username_key(typed)
-    return f"login-fail:name:{salted_hmac('login-throttle', name).hexdigest()[:32]}"
+    return f"name:{salted_hmac('login-throttle', name).hexdigest()[:32]}"
+
+
+_failures = FixedWindow("login-fail", "LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_WINDOW")
 
 
 def _keys(account, ip):
-    return [account] + ([f"login-fail:ip:{ip}"] if ip else [])
+    return [account] + ([f"ip:{ip}"] if ip else [])
 
 
 def is_throttled(account, ip):
-    counts = cache.get_many(_keys(account, ip))
-    return any(count >= settings.LOGIN_FAILURE_LIMIT for count in counts.values())
+    return _failures.over(*_keys(account, ip))
 
 
 def record_failure(account, ip):
-    for key in _keys(account, ip):
-        if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+    _failures.count(*_keys(account, ip))
 
 
 def client_ip(request):

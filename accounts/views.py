@@ -7,14 +7,13 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from chatsite.htmx import page_or_partial, redirect_after_post
+from core.htmx import page_or_partial, redirect_after_post
 
-from rooms.limits import emails_per_address, emails_per_ip
 
-from .codes import CodeError, signup_codes, too_many_emails
+from .codes import CodeError, emails_per_address, emails_per_ip, signup_codes, too_many_emails
 from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, PasswordForm, ProfileForm, SignupForm
 from .models import normalize_email
-from .sessions import end_other_sessions_sockets
+from .actions import password_changed
 from .throttle import client_ip
 
 SIGNUP_EMAIL = "signup_email"
@@ -145,7 +144,7 @@ def profile(request):
             form.save()
             # Other sessions are logged out by the new password; their open sockets close
             # too. This tab's socket (on the key before update_session_auth_hash cycles it) stays.
-            end_other_sessions_sockets(user.pk, keep=request.session.session_key)
+            password_changed(user.pk, keep_session=request.session.session_key)
             update_session_auth_hash(request, form.user)
             return _profile_page(request, partial="password-section", saved="Password changed.")
         return _profile_page(request, 422, "password-section", password_form=form)
@@ -180,5 +179,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # Every session was logged in with the old password: close all their sockets.
-        end_other_sessions_sockets(form.user.pk)
+        password_changed(form.user.pk)
         return response

@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
-from accounts.images import resized_avatar
+from core.images import resized_avatar
 from rooms.attachments import Attachment
 path, what = sys.argv[1], sys.argv[2]
 upload = SimpleUploadedFile(os.path.basename(path), open(path, "rb").read())

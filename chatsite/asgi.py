@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP to Django, WebSockets (origin-checked, session-authenticated) to rooms."""
+"""ASGI entry point: HTTP to Django, WebSockets (origin-checked, session-authenticated) to realtime."""
 
 import os
 
@@ -13,8 +13,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chatsite.bodies import RequestBodyLimit  # noqa: E402
-from rooms.origins import SiteOriginValidator  # noqa: E402
-from rooms.routing import websocket_urlpatterns  # noqa: E402
+from realtime.origins import SiteOriginValidator  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

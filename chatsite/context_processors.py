@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from rooms.consumers import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED
+from realtime.protocol import CLOSE_CODES
 
 LIMIT_SETTINGS = [
     "MESSAGE_MAX_LENGTH",
@@ -22,12 +22,7 @@ def client_config():
     """What the page's JavaScript needs to know (base.html writes it as JSON, #chat-config)."""
     return {
         "limits": {name.lower(): getattr(settings, name) for name in LIMIT_SETTINGS},
-        "close": {
-            "unauthenticated": CLOSE_UNAUTHENTICATED,
-            "deactivated": CLOSE_DEACTIVATED,
-            "too_big": CLOSE_TOO_BIG,
-            "too_many": CLOSE_TOO_MANY,
-        },
+        "close": CLOSE_CODES,
     }
 
 

@@ -67,9 +67,12 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "core",
+    "realtime",
     "accounts",
     "friends",
     "rooms",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -211,7 +214,7 @@ LOGIN_FAILURE_WINDOW = 15 * 60
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_SIZE = 256
-# Pictures (avatars and attachments, accounts/images.py): at most this many pixels, read from
+# Pictures (avatars and attachments, core/images.py): at most this many pixels, read from
 # the header before anything is decoded; this many decodes at once per process, each waited
 # for at most IMAGE_DECODE_WAIT_SECONDS.
 IMAGE_MAX_PIXELS = 25_000_000

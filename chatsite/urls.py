@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("friends/", include("friends.urls")),
     path("", include("rooms.urls")),
+    path("", include("moderation.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,9 +1,10 @@
 """
 Friend requests and friendships.
 
-Every friend rule lives here, on the models and their managers; the views only check input,
-call one of these methods, and render. A broken rule raises FriendError, whose message is
-written for the person who tried.
+Every friend rule lives here, on the models and their managers; the state changes (a request
+sent, answered or cancelled, a friendship made or ended) are the functions of friends.actions,
+which also tell the people's open pages. The views only check input, call one of them, and
+render. A broken rule raises FriendError, whose message is written for the person who tried.
 """
 
 from datetime import timedelta
@@ -17,8 +18,7 @@ from django.db.models.functions import Greatest, Least, Lower
 from django.utils import timezone
 
 from accounts.models import username_key
-from rooms import frames, live
-from rooms.limits import friend_requests, per_window
+from core.pairs import ordered_pair
 
 
 class FriendError(ValidationError):
@@ -27,7 +27,7 @@ class FriendError(ValidationError):
 
 def _pair(a, b):
     """The primary keys of two users, lower first: the one spelling of a pair."""
-    return (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
+    return ordered_pair(a.pk, b.pk)
 
 
 class FriendshipManager(models.Manager):
@@ -56,34 +56,16 @@ class FriendshipManager(models.Manager):
         return friends.order_by(Lower("nickname"), Lower("username"), "pk")
 
     def befriend(self, a, b):
-        """Make a and b friends (idempotent); returns the friendship. Their open friend lists
-        follow (after commit)."""
-        if a.pk == b.pk:
-            raise FriendError("You cannot be friends with yourself.", code="self")
-        low, high = _pair(a, b)
-        friendship, created = self.get_or_create(user_low_id=low, user_high_id=high)
-        if created:
-            _friends_changed(low, high)
-        return friendship
+        """Make a and b friends (idempotent); returns the friendship (`actions.befriend`)."""
+        from .actions import befriend
+
+        return befriend(a, b)
 
     def unfriend(self, a, b):
-        """Remove the friendship for both; returns whether there was one. Their open friend
-        lists follow (after commit)."""
-        low, high = _pair(a, b)
-        deleted, _ = self.filter(user_low_id=low, user_high_id=high).delete()
-        if deleted:
-            _friends_changed(low, high)
-        return bool(deleted)
+        """End the friendship for both; returns whether there was one (`actions.unfriend`)."""
+        from .actions import unfriend
 
-
-def _friends_changed(*user_ids):
-    """After commit, every open tab of these people reloads its friend list (if it shows one)."""
-
-    def send():
-        for user_id in user_ids:
-            live.broadcast(live.user_group(user_id), frames.friends_changed())
-
-    transaction.on_commit(send, robust=True)
+        return unfriend(a, b)
 
 
 class Friendship(models.Model):
@@ -150,26 +132,20 @@ class FriendRequestQuerySet(models.QuerySet):
         return self.select_related("from_user", "to_user")
 
 
-def _badge_changed(user_id):
-    """After commit, every open tab of the user shows their new count of waiting requests."""
-
-    def send():
-        count = FriendRequest.objects.waiting_for(user_id).count()
-        live.broadcast(live.user_group(user_id), frames.requests_badge(count))
-
-    transaction.on_commit(send, robust=True)
-
-
 class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
     def send(self, from_user, to_user, reason=""):
-        """
-        Ask to_user to be friends. Returns the request.
+        """Ask to_user to be friends; returns the request (`actions.send_request`, which says
+        what happens when to_user had asked first, and which rules apply)."""
+        from .actions import send_request
 
-        If to_user already asked from_user, that request is accepted instead of making a
-        second one, and returned. Raises FriendError for yourself, an inactive user,
-        existing friends, a request already pending, an over-long reason, someone who
-        rejected from_user's request in the last FRIEND_REQUEST_RETRY_DAYS, or more than
-        FRIEND_REQUEST_LIMIT new requests from from_user in FRIEND_REQUEST_WINDOW.
+        return send_request(from_user, to_user, reason)
+
+    def require_may_ask(self, from_user, to_user, reason):
+        """
+        Raise FriendError if from_user may not ask to_user now: an over-long reason, yourself,
+        someone who cannot log in, a friend already (the pending requests and the recent
+        refusals are `pending_between` and `require_not_declined_lately`). Returns the reason,
+        trimmed.
         """
         reason = (reason or "").strip()
         if len(reason) > FriendRequest.REASON_MAX_LENGTH:
@@ -180,29 +156,12 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
             raise FriendError("You cannot send a friend request to yourself.", code="self")
         if not to_user.is_active:
             raise FriendError("There is no user with that username.", code="no_such_user")
-        with transaction.atomic():
-            if Friendship.objects.are_friends(from_user, to_user):
-                raise FriendError(f"You are already friends with {to_user.nickname}.", code="already_friends")
-            pending = self.pending().between(from_user, to_user).select_for_update().first()
-            if pending is None:
-                self._require_may_ask(from_user, to_user)
-                try:
-                    with transaction.atomic():
-                        request = self.create(from_user=from_user, to_user=to_user, reason=reason)
-                        _badge_changed(to_user.pk)
-                        return request
-                except IntegrityError:
-                    # A send between the same two people committed first (the database
-                    # allows one pending request per pair): carry on with that one.
-                    pending = self.pending().between(from_user, to_user).get()
-            if pending.from_user_id == from_user.pk:
-                raise FriendError(
-                    f"You already have a pending request to {to_user.nickname}.", code="already_pending"
-                )
-            pending.accept(by=from_user)
-            return pending
+        if Friendship.objects.are_friends(from_user, to_user):
+            raise FriendError(f"You are already friends with {to_user.nickname}.", code="already_friends")
+        return reason
 
-    def _require_may_ask(self, from_user, to_user):
+    def require_not_declined_lately(self, from_user, to_user):
+        """A declined request cannot be sent again for FRIEND_REQUEST_RETRY_DAYS."""
         days = settings.FRIEND_REQUEST_RETRY_DAYS
         rejected = (
             self.filter(from_user=from_user, to_user=to_user, status=FriendRequest.Status.REJECTED)
@@ -217,9 +176,6 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
             raise FriendError(
                 f"{to_user.nickname} declined your last request. You can ask again {when}.", code="recently_rejected"
             )
-        if not friend_requests.allow(from_user.pk):
-            often = f"{settings.FRIEND_REQUEST_LIMIT} friend requests {per_window(settings.FRIEND_REQUEST_WINDOW)}"
-            raise FriendError(f"You can send at most {often}. Try again later.", code="rate_limited")
 
     def send_to_username(self, from_user, username, reason=""):
         """
@@ -294,36 +250,25 @@ class FriendRequest(models.Model):
         return self.status == self.Status.PENDING
 
     def accept(self, by=None):
-        """The recipient says yes: the request is accepted and both become friends, in one transaction."""
-        self._close(self.Status.ACCEPTED, by=by, allowed=self.to_user_id, role="recipient")
+        """The recipient says yes: accepted, and both become friends, in one transaction."""
+        from .actions import answer_request
+
+        answer_request(self, self.Status.ACCEPTED, by=by)
 
     def reject(self, by=None):
         """The recipient says no; the sender sees the request as rejected."""
-        self._close(self.Status.REJECTED, by=by, allowed=self.to_user_id, role="recipient")
+        from .actions import answer_request
+
+        answer_request(self, self.Status.REJECTED, by=by)
 
     def cancel(self, by=None):
         """The sender takes the request back."""
-        self._close(self.Status.CANCELLED, by=by, allowed=self.from_user_id, role="sender")
+        from .actions import answer_request
 
-    def _close(self, status, *, by, allowed, role):
-        """
-        Move a pending request to its final status, once. `by` is the person acting (None
-        for the system); it must be the recipient or the sender, as `role` says.
-        """
+        answer_request(self, self.Status.CANCELLED, by=by)
+
+    def require_can_close(self, status, by):
+        """Only the recipient accepts or rejects, only the sender cancels (by None: the system)."""
+        allowed, role = (self.from_user_id, "sender") if status == self.Status.CANCELLED else (self.to_user_id, "recipient")
         if by is not None and by.pk != allowed:
             raise FriendError(f"Only the {role} of this request can do that.", code="not_allowed")
-        with transaction.atomic():
-            current = FriendRequest.objects.select_for_update().get(pk=self.pk)
-            # Whatever happens next, this instance shows the request as it is stored.
-            self.status, self.updated_at = current.status, current.updated_at
-            if not current.is_pending:
-                raise FriendError(
-                    f"This request was already {current.get_status_display().lower()}.", code="not_pending"
-                )
-            current.status = status
-            current.save(update_fields=["status", "updated_at"])
-            _badge_changed(self.to_user_id)
-            if status == self.Status.ACCEPTED:
-                # The people on a request never change: use the ones this instance may have loaded.
-                Friendship.objects.befriend(self.from_user, self.to_user)
-        self.status, self.updated_at = current.status, current.updated_at

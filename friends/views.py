@@ -13,12 +13,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from chatsite.htmx import page_or_partial
-from rooms.live import presence
+from core.htmx import page_or_partial
+from realtime.presence import presence
 
+from . import actions
 from .forms import FriendRequestForm
 from .models import FriendError, FriendRequest, Friendship
 
@@ -48,7 +48,6 @@ def _friend_list_context(request, form=None):
 
 
 @require_GET
-@vary_on_headers("HX-Request")
 def friend_list(request):
     context = _friend_list_context(request)
     # HTMX asks for the rows (a search, or a reload after a change), or from "Show more"
@@ -79,7 +78,7 @@ def send_request(request):
 @require_POST
 def remove_friend(request, user_id):
     friend = get_object_or_404(Friendship.objects.friends_of(request.user), pk=user_id)
-    Friendship.objects.unfriend(request.user, friend)
+    actions.unfriend(request.user, friend)
     if not request.htmx:
         messages.success(request, f"{friend.nickname} is no longer your friend.")
         return redirect("friends:list")
@@ -99,7 +98,6 @@ def _requests_context(request):
 
 
 @require_GET
-@vary_on_headers("HX-Request")
 def requests_page(request):
     context = _requests_context(request)
     # HTMX asks only from "Show more", for the next page of one of the two lists.

@@ -10,7 +10,6 @@ few decodes at once: accounts/images.py); anything else is kept as it came, for 
 """
 
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath
@@ -25,7 +24,8 @@ from django.utils.functional import cached_property
 from django.utils.text import get_valid_filename
 from PIL import Image, UnidentifiedImageError
 
-from accounts.images import PictureError, decoding, shrunk, too_many_pixels
+from core.images import PictureError, decoding, shrunk, too_many_pixels
+from core.text import without_control_characters
 
 # A file named like a picture must be one of these formats; it is stored with its format's
 # extension, which later says what type to serve it as.
@@ -163,7 +163,7 @@ def display_name(name):
     or format characters (so no right-to-left override can disguise "exe.pdf" as "pdf.exe").
     """
     name = PurePath(str(name).replace("\\", "/")).name
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip() or "file"
+    name = without_control_characters(name).strip() or "file"
     if len(name) > NAME_MAX_LENGTH:
         suffix = PurePath(name).suffix[:20]
         name = name[: NAME_MAX_LENGTH - len(suffix)] + suffix

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from . import reports
 from . import views
 
 app_name = "rooms"
@@ -29,5 +28,4 @@ urlpatterns = [
     path("messages/<int:message_id>/thumbnail/", views.attachment, {"part": "thumbnail"}, name="thumbnail"),
     path("favorites/", views.favorites, name="favorites"),
     path("search/", views.search, name="search"),
-    path("chat/<int:room_id>/messages/<int:message_id>/report/", reports.report_message, name="report_message"),
 ]

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageFile
 
-from accounts.images import decoding
+from core.images import decoding
 from rooms.models import Message, MessageError, Room
 from rooms.tests.conftest import befriend
 

@@ -17,7 +17,8 @@ from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from friends.models import FriendRequest, Friendship
-from rooms.models import Favorite, Message, Report, Room
+from rooms.models import Favorite, Message, Room
+from moderation.models import Report
 
 HUGE = "9" * 25
 
@@ -119,7 +120,7 @@ def site_paths(site):
         reverse("rooms:favorites") + "?before=" + HUGE,
         reverse("rooms:search") + "?q=climbing-guide",
         reverse("rooms:search") + "?q=climbing&offset=" + HUGE,
-        reverse("rooms:report_message", args=[room, message]),
+        reverse("moderation:report_message", args=[room, message]),
     ]
 
 

@@ -5,7 +5,7 @@ import hashlib
 from django import template
 from django.utils import timezone
 
-from rooms.emoji import PALETTE
+from core.emoji import PALETTE
 
 register = template.Library()
 

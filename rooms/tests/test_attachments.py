@@ -150,7 +150,7 @@ def test_the_same_client_id_stores_one_file(direct_room, alice, attachments):
 
 def test_a_file_message_is_broadcast_after_commit(direct_room, alice, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("rooms.live.broadcast", lambda group, html="", **kw: sent.append((group, html)) or True)
+    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kw: sent.append((group, html)) or True)
 
     with django_capture_on_commit_callbacks(execute=True):
         message = Message.objects.post_file(direct_room, alice, picture())

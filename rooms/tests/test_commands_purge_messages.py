@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rooms.management.commands.purge_messages import Command
-from rooms.models import Message, Report
+from rooms.models import Message
+from moderation.models import Report
 
 
 def purge(*args):

@@ -81,10 +81,8 @@ def test_messages_skip_the_rate_limit_and_spread_over_the_last_week_in_id_order(
 
 
 def test_rooms_are_announced_but_seeded_messages_are_not_broadcast(db, monkeypatch, django_capture_on_commit_callbacks):
-    from rooms import live
-
     sent = []
-    monkeypatch.setattr(live, "broadcast", lambda group, html="", **kwargs: sent.append(html) or True)
+    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kwargs: sent.append(html) or True)
 
     with django_capture_on_commit_callbacks(execute=True):
         seed("--users", "3", "--rooms", "1", "--messages", "50")

@@ -15,7 +15,7 @@ from chatsite.asgi import application
 
 from .sockets import QUIET, connect, frame_with, frames_until_quiet, message_ids, send, session_cookie
 from friends.models import Friendship
-from rooms.consumers import CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
+from realtime.protocol import CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
 from rooms.models import Message, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -209,7 +209,7 @@ async def test_resume_of_a_room_you_are_not_in_is_not_found(layer, carol, direct
 
 
 async def test_resume_too_far_behind_asks_the_page_to_reload_the_room(layer, alice, bob, direct_room, monkeypatch):
-    monkeypatch.setattr("rooms.consumers.RESUME_LIMIT", 3)
+    monkeypatch.setattr("rooms.sockets.RESUME_LIMIT", 3)
 
     @sync_to_async
     def post_four():
@@ -374,16 +374,12 @@ async def test_the_badge_counts_a_friend_request_as_it_arrives_and_as_it_is_answ
 
 
 async def test_a_ban_closes_every_open_socket_of_that_user(layer, alice, bob):
-    from rooms.consumers import CLOSE_DEACTIVATED
+    from accounts.actions import deactivate
+    from realtime.protocol import CLOSE_DEACTIVATED
 
     first_tab, second_tab, bob_socket = await connect(alice), await connect(alice), await connect(bob)
 
-    @sync_to_async
-    def ban():
-        alice.is_active = False
-        alice.save()
-
-    await ban()
+    await sync_to_async(deactivate)([alice])
     for tab in (first_tab, second_tab):
         closed = await tab.receive_output(timeout=3)
         assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_DEACTIVATED)

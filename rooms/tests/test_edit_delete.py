@@ -24,7 +24,7 @@ def hello(direct_room, alice):
 def broadcasts(monkeypatch):
     """The frames sent live, as (group, html)."""
     sent = []
-    monkeypatch.setattr("rooms.live.broadcast", lambda group, html="", **kw: sent.append((group, html)) or True)
+    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kw: sent.append((group, html)) or True)
     return sent
 
 

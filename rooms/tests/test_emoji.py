@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from rooms.emoji import PALETTE
+from core.emoji import PALETTE
 from rooms.models import Message
 
 SAMPLES = [

@@ -154,7 +154,7 @@ async def test_logout_and_a_password_change_close_sockets_on_every_process(serve
     from django.test import Client
 
     from accounts.tests.factories import PASSWORD
-    from rooms.consumers import CLOSE_UNAUTHENTICATED
+    from realtime.protocol import CLOSE_UNAUTHENTICATED
 
     @sync_to_async
     def browser():

@@ -3,7 +3,7 @@ import websockets
 from channels.testing import WebsocketCommunicator
 
 from chatsite.asgi import application
-from rooms.consumers import CLOSE_UNAUTHENTICATED
+from realtime.protocol import CLOSE_UNAUTHENTICATED
 
 
 def communicator_for(headers=()):

@@ -18,8 +18,9 @@ from django.test import Client
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
 from chatsite.asgi import application
-from rooms import frames, live
-from rooms.consumers import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
+from realtime import publish as live
+from rooms import frames
+from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
 from rooms.models import Message
 
 from .sockets import send
@@ -67,7 +68,7 @@ async def closed_with(socket):
 
 async def still_open(socket, user):
     """A sentinel: a frame sent to the user's tabs after the event reaches this one first."""
-    await sync_to_async(live.broadcast)(live.user_group(user.pk), frames.requests_badge(7))
+    await sync_to_async(live.publish)(live.user_group(user.pk), frames.requests_badge(7))
     output = await socket.receive_output(timeout=3)
     assert output["type"] == "websocket.send", output
     assert 'id="requests-badge"' in output["text"]

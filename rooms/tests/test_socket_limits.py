@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from accounts.tests.factories import PASSWORD
-from rooms.consumers import CLOSE_TOO_BIG, CLOSE_TOO_MANY
+from realtime.protocol import CLOSE_TOO_BIG, CLOSE_TOO_MANY
 
 from .conftest import befriend
 from .sockets import connect, frame_with

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.management.commands.create_demo_users import DEMO_PASSWORD
 from accounts.models import User
 from friends.models import Friendship
-from rooms.management.progress import Progress
+from core.progress import Progress
 from rooms.models import Membership, Message, Room
 
 PREFIX = "demo"

@@ -1,0 +1,1 @@
+"""What several apps share: the page-or-fragment helper for htmx, one counter, text rules."""

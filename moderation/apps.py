@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "moderation"
+
+    def ready(self):
+        from rooms.signals import message_deleted
+
+        from .actions import resolve_reports_of_deleted_message
+
+        message_deleted.connect(resolve_reports_of_deleted_message, dispatch_uid="moderation.deleted_message_reports")

@@ -1,0 +1,194 @@
+"""
+The socket: one per browser tab at /ws/chat/, authenticated by the Django session. Transport
+only: it checks who is connecting, how big and how well-formed a frame is, and hands frames
+and events to the handlers the apps registered (`realtime.registry`). What a frame means is
+the apps' business; nothing here knows what a room or a friend is.
+
+- A socket without a logged-in, active user is accepted and closed with 4401 (so the page sees
+  why, not a bare refusal); the origin was checked before (`realtime.origins`).
+- It joins the person's group, and the groups the apps name for them, before the handshake
+  completes: nothing published to those groups from then on is missed, and what arrives
+  while joining goes out right after the handshake.
+- At most CHAT_SOCKETS_PER_PERSON sockets per person (on every process, counted by presence):
+  one more is told why and closed with 4429.
+- A frame over SOCKET_FRAME_MAX_BYTES closes the socket with 4009 and the normal disconnect
+  runs (daphne refuses 1009 from an application); a frame from an account no longer active
+  closes it with 4403; anything else wrong answers with an error frame and the socket stays.
+- Events `close` (a logout, a password change, a ban: `realtime.publish.close_sockets_on_commit`)
+  close the sockets they name.
+"""
+
+import json
+import logging
+
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from . import protocol, registry
+from .hub import get_hub, release_hub
+from .presence import presence
+from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
+from .publish import apublish, user_group
+from .sessions import session_digest
+
+log = logging.getLogger(__name__)
+
+
+@database_sync_to_async
+def _handshake(user):
+    """What a new socket of user joins and whom its presence concerns: every app's hooks, in
+    one trip to the database thread."""
+    groups = {user_group(user.pk)}
+    for hook in registry.connect_hooks:
+        groups.update(hook(user))
+    audience = set()
+    for hook in registry.audience_hooks:
+        audience.update(hook(user))
+    return groups, audience
+
+
+@database_sync_to_async
+def _is_active(user_id):
+    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+
+
+class SocketConsumer(AsyncWebsocketConsumer):
+    # No layer channel per socket: the process's hub hands each socket its frames.
+    channel_layer_alias = None
+    user = None
+    user_id = None
+    session = None
+    hub = None
+    early_frames = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user, self.user_id = user, user.pk
+        self.session = session_digest(self.scope["session"].session_key)
+        self.state = {}  # what the apps' handlers keep per socket
+        self.early_frames = []  # what the hub hands over before the socket is accepted
+        self.joined, self.presence_audience = await _handshake(user)
+        self.hub = await get_hub()
+        for group in self.joined:
+            await self.hub.join(self, group)
+        open_sockets = await presence.connected(user.pk)
+        if open_sockets > settings.CHAT_SOCKETS_PER_PERSON:
+            await self._refuse_one_too_many()
+            return
+        if open_sockets == 1:
+            await self._announce_presence(online=True)
+        await self.accept()
+        early, self.early_frames = self.early_frames, None
+        for frame in early:
+            await self.send(text_data=frame)
+
+    async def _refuse_one_too_many(self):
+        """Over the per-person cap: uncount this socket, say why, and close it."""
+        await self.disconnect(CLOSE_TOO_MANY)  # leaves its groups and its presence count
+        self.hub, self.early_frames = None, None
+        await self.accept()
+        limit = settings.CHAT_SOCKETS_PER_PERSON
+        await self.send(
+            text_data=protocol.notice(f"You have more than {limit} tabs of this site open. Close some, then reload this one.")
+        )
+        await self.close(code=CLOSE_TOO_MANY)
+
+    async def disconnect(self, code):
+        hub = self.hub
+        if hub is None:
+            return
+        self.hub = None
+        await hub.leave_all(self, self.joined)
+        await release_hub(hub)
+        if await presence.disconnected(self.user_id):
+            await self._announce_presence(online=False)
+
+    async def _announce_presence(self, online):
+        frame = protocol.control("presence", user=self.user_id, online=online)
+        for group in self.presence_audience:
+            await apublish(group, frame)
+
+    # --- What handlers use ------------------------------------------------------------------
+
+    async def join(self, group):
+        if group not in self.joined and self.hub is not None:
+            self.joined.add(group)
+            await self.hub.join(self, group)
+
+    async def leave(self, group):
+        if group in self.joined and self.hub is not None:
+            self.joined.discard(group)
+            await self.hub.leave(self, group)
+
+    async def send_frame(self, frame):
+        """Answer this socket directly (or, before the handshake completes, right after it)."""
+        if self.early_frames is not None:
+            self.early_frames.append(frame)
+        else:
+            await self.send(text_data=frame)
+
+    # --- Frames from the client -------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.SOCKET_FRAME_MAX_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        await aclose_old_connections()
+        if not await _is_active(self.user_id):
+            # Deactivated, and the event that closes its sockets has not arrived (yet).
+            await self.close(code=CLOSE_DEACTIVATED)
+            return
+        try:
+            frame = self._parse(text_data)
+            handler = registry.frame_handlers.get(frame.get("type"))
+            if handler is None:
+                raise FrameError(f"Unknown frame type: {str(frame.get('type'))[:40]!r}.")
+            await handler(self, frame)
+        except FrameError as error:
+            await self.send(text_data=protocol.error(error.text, **error.fields))
+        except ValidationError as error:  # a rule of the apps' models, said for the person
+            await self.send(text_data=protocol.error(" ".join(error.messages)))
+
+    @staticmethod
+    def _parse(text_data):
+        if text_data is None:
+            raise FrameError("Frames must be JSON text.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("That frame is not valid JSON.") from None
+        if not isinstance(frame, dict):
+            raise FrameError("A frame must be a JSON object with a type.")
+        return frame
+
+    # --- Frames and events from the hub -----------------------------------------------------
+
+    async def hub_message(self, message):
+        event = message.get("event")
+        if event:
+            await self.on_event(event)
+        if message.get("html"):
+            await self.send_frame(message["html"])
+
+    async def on_event(self, event):
+        kind = event.get("kind")
+        if kind == "close":
+            session, except_session = event.get("session"), event.get("except_session")
+            if (session is None or session == self.session) and (except_session is None or except_session != self.session):
+                await self.close(code=event["code"])
+            return
+        handler = registry.event_handlers.get(kind)
+        if handler is not None:
+            await handler(self, event)
+
+    async def resync(self):
+        """After a layer outage: the page asks for whatever it missed."""
+        await self.send_frame(protocol.resync())

@@ -1,0 +1,173 @@
+"""
+The hub: one per server process (per event loop), holding that process's sockets by group.
+
+A plain Channels consumer puts every socket in the layer group of each of its groups, so a
+frame to a room of C members costs C layer messages (C Redis round trips, C wake-ups). Here
+the hub owns one channel on the layer and is in a layer group while at least one of its
+local sockets is; a publication is one layer message per process, and the hub hands the
+frame, rendered once by the publisher, to its local sockets.
+
+When the layer fails (Redis down) the hub keeps retrying, joins its groups again once the
+layer is back and tells every socket to resync: frames may have been lost meanwhile.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from channels.layers import get_channel_layer
+
+from .presence import presence
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    """The local sockets of one process, by group, and the one layer channel that feeds them."""
+
+    RESUBSCRIBE_SECONDS = 3600  # well inside channels-redis's one-day group expiry
+    PRESENCE_REFRESH_SECONDS = 30
+    RETRY_SECONDS = (0.2, 0.5, 1, 2, 3)
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.channel = None
+        self.sockets = defaultdict(set)  # group -> consumers of this process
+        self._locks = defaultdict(asyncio.Lock)  # group -> serialises its add/discard
+        self._tasks = []
+
+    async def start(self):
+        self.channel = await self.layer.new_channel("hub.")
+        self._tasks = [asyncio.create_task(self._receive_forever()), asyncio.create_task(self._housekeeping())]
+
+    async def stop(self):
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    @property
+    def idle(self):
+        return not self.sockets
+
+    async def join(self, consumer, group):
+        """Deliver group's frames to consumer; the hub joins the layer group for its first socket."""
+        async with self._locks[group]:
+            first = not self.sockets[group]
+            self.sockets[group].add(consumer)
+            if first:
+                try:
+                    await self.layer.group_add(group, self.channel)
+                except Exception:
+                    # The layer is down: local delivery still works, and recovery re-adds
+                    # every group this hub holds.
+                    log.warning("live: group_add %s failed", group, exc_info=True)
+
+    async def leave(self, consumer, group):
+        async with self._locks[group]:
+            sockets = self.sockets.get(group)
+            if not sockets or consumer not in sockets:
+                return
+            sockets.discard(consumer)
+            if not sockets:
+                del self.sockets[group]
+                try:
+                    await self.layer.group_discard(group, self.channel)
+                except Exception:
+                    log.warning("live: group_discard %s failed", group, exc_info=True)
+
+    async def leave_all(self, consumer, groups):
+        for group in list(groups):
+            await self.leave(consumer, group)
+
+    def groups(self):
+        return list(self.sockets)
+
+    async def deliver(self, message):
+        """Hand one layer message to the local sockets of its group."""
+        exclude = message.get("exclude_user")
+        for consumer in list(self.sockets.get(message["group"], ())):
+            if exclude is not None and consumer.user_id == exclude:
+                continue
+            try:
+                await consumer.hub_message(message)
+            except Exception:
+                log.exception("live: delivery to a socket failed")
+
+    async def _receive_forever(self):
+        failures = 0
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live: the channel layer failed; reconnecting", exc_info=True)
+                failures += 1
+                await asyncio.sleep(self.RETRY_SECONDS[min(failures, len(self.RETRY_SECONDS)) - 1])
+                if await self._resubscribe():
+                    failures = 0
+                    await self._tell_everyone_to_resync()
+                continue
+            failures = 0
+            await self.deliver(message)
+
+    async def _resubscribe(self):
+        """Join the layer group of every group with local sockets (after an outage or hourly)."""
+        try:
+            for group in self.groups():
+                await self.layer.group_add(group, self.channel)
+        except Exception:
+            log.warning("live: resubscribing failed; will retry", exc_info=True)
+            return False
+        return True
+
+    async def _tell_everyone_to_resync(self):
+        """Frames may have been lost while the layer was down: every socket catches up."""
+        consumers = {consumer for sockets in self.sockets.values() for consumer in sockets}
+        for consumer in consumers:
+            try:
+                await consumer.resync()
+            except Exception:
+                log.exception("live: resync of a socket failed")
+
+    async def _housekeeping(self):
+        elapsed = 0
+        while True:
+            await asyncio.sleep(self.PRESENCE_REFRESH_SECONDS)
+            elapsed += self.PRESENCE_REFRESH_SECONDS
+            user_ids = {consumer.user_id for sockets in self.sockets.values() for consumer in sockets}
+            await presence.refresh(user_ids)
+            if elapsed >= self.RESUBSCRIBE_SECONDS:
+                elapsed = 0
+                await self._resubscribe()
+
+
+_hubs = {}
+_hubs_lock = {}
+
+
+async def get_hub():
+    """The hub of the running event loop (one per server process), started on first use."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        lock = _hubs_lock.setdefault(loop, asyncio.Lock())
+        async with lock:
+            hub = _hubs.get(loop)
+            if hub is None:
+                hub = Hub(get_channel_layer())
+                await hub.start()
+                _hubs[loop] = hub
+    return hub
+
+
+async def release_hub(hub):
+    """Stop a hub that has no sockets left (its next socket starts a fresh one)."""
+    loop = asyncio.get_running_loop()
+    if hub.idle and _hubs.get(loop) is hub:
+        del _hubs[loop]
+        _hubs_lock.pop(loop, None)
+        await hub.stop()
+
+

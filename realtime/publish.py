@@ -1,0 +1,93 @@
+"""
+Publishing frames to groups of sockets, on every server process.
+
+A group is a name an app chooses (`rooms` uses "room.<id>"); `user_group(user_id)` is every
+socket of one person. A publication carries a frame (text the sockets send as it is, rendered
+once for all of them) and/or an event (a dict the sockets act on: join a group, close...; see
+`realtime.registry`). It costs one channel-layer message per process, whatever the number of
+sockets (realtime.hub).
+
+The layer delivers at most once and may drop: the database is the truth, and a page that
+reconnects, or is told to resync after a layer outage, asks for what it missed. State changes
+publish after their transaction commits (`publish_on_commit`): nobody hears of a change that
+was rolled back.
+"""
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+HUB_MESSAGE = "hub.message"
+
+
+def user_group(user_id):
+    """Every open socket of one person, on every process."""
+    return f"user.{user_id}"
+
+
+def layer_message(group, frame="", event=None, exclude_user=None):
+    return {"type": HUB_MESSAGE, "group": group, "html": frame, "event": event, "exclude_user": exclude_user}
+
+
+async def apublish(group, frame="", *, event=None, exclude_user=None):
+    """
+    Send frame (and/or event) to every socket in group, on every process; `exclude_user`'s
+    own sockets are skipped. Returns False, having logged why, when the channel layer cannot
+    be reached: the caller decides what the person sees. One retry: after a Redis restart the
+    first use of each pooled connection fails ("Connection closed by server"), the second works.
+    """
+    message = layer_message(group, frame, event, exclude_user)
+    for attempt in (1, 2):
+        try:
+            await get_channel_layer().group_send(group, message)
+            return True
+        except Exception:
+            if attempt == 2:
+                log.warning("live: publishing to %s failed; live delivery is degraded", group, exc_info=True)
+    return False
+
+
+def publish(group, frame="", *, event=None, exclude_user=None):
+    """`apublish` for synchronous code (actions, `transaction.on_commit`)."""
+    send = async_to_sync(apublish)
+    if _loop_running_here():
+        # Sync code on an event loop's thread (a test driving a browser) cannot block on the
+        # loop; hand the send to a short-lived thread instead.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(send, group, frame, event=event, exclude_user=exclude_user).result()
+    return send(group, frame, event=event, exclude_user=exclude_user)
+
+
+def publish_on_commit(group, frame="", *, event=None, exclude_user=None):
+    """
+    Publish once the current transaction commits (at once outside one). `frame` may be a
+    function returning the frame, called after the commit: a count, say, that must see it.
+    """
+
+    def send():
+        publish(group, frame() if callable(frame) else frame, event=event, exclude_user=exclude_user)
+
+    transaction.on_commit(send, robust=True)
+
+
+def close_sockets_on_commit(user_id, code, *, session=None, except_session=None):
+    """
+    After commit, close the person's sockets with code, on every process: all of them, or
+    only those of one session (a digest, `realtime.sessions.digest`), or all but one session's.
+    """
+    event = {"kind": "close", "code": code, "session": session, "except_session": except_session}
+    publish_on_commit(user_group(user_id), event=event)
+
+
+def _loop_running_here():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

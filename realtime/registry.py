@@ -1,0 +1,48 @@
+"""
+What the apps teach the socket, registered from their AppConfig.ready():
+
+- `@handles("send")`: the handler of a client frame type, `async def handler(socket, frame)`;
+  it answers with `await socket.send_frame(...)` or raises `realtime.protocol.FrameError`.
+- `@on_event("room.joined")`: what a socket does with an event published to one of its
+  groups, `async def handler(socket, event)` (join a group, push a frame...).
+- `@groups_on_connect`: `def groups(user)`, the groups a new socket of user joins besides the
+  person's own (`user_group`); it may query the database (every hook of a handshake runs in
+  one trip to the database thread).
+- `@presence_audience`: `def audience(user)`, the groups told when the person comes online
+  or goes offline (friends, say), asked once per socket, at the handshake.
+"""
+
+frame_handlers = {}
+event_handlers = {}
+connect_hooks = []
+audience_hooks = []
+
+
+def handles(frame_type):
+    def register(handler):
+        if frame_type in frame_handlers:
+            raise ValueError(f"two handlers for {frame_type!r} frames")
+        frame_handlers[frame_type] = handler
+        return handler
+
+    return register
+
+
+def on_event(kind):
+    def register(handler):
+        if kind in event_handlers:
+            raise ValueError(f"two handlers for {kind!r} events")
+        event_handlers[kind] = handler
+        return handler
+
+    return register
+
+
+def groups_on_connect(hook):
+    connect_hooks.append(hook)
+    return hook
+
+
+def presence_audience(hook):
+    audience_hooks.append(hook)
+    return hook

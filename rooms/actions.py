@@ -1,0 +1,329 @@
+"""
+The room state changes (Zulip's `actions` shape): each checks the rules (on the models),
+changes the database in one transaction, records what happened (a system line), and publishes
+to the open pages after the commit (`realtime.publish_on_commit`): nobody sees a message, an
+edit or a member that was rolled back.
+
+The model methods other code calls (`Room.objects.get_or_create_direct`, `Message.objects.post`,
+`message.edit`...) hand over to these.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.counters import RateLimit, per_window
+from core.text import clean_text
+from friends.models import Friendship
+from realtime.publish import publish, publish_on_commit, user_group
+
+from . import frames
+from .attachments import Attachment, AttachmentError
+from .errors import MessageError, RoomError
+from .groups import room_group
+from .models import Membership, Message, Room, clean_client_id, delete_stored_files, direct_key, names
+from .signals import message_deleted
+
+log = logging.getLogger(__name__)
+
+sends = RateLimit("send", "CHAT_RATE_LIMIT", "CHAT_RATE_WINDOW")
+renames = RateLimit("rename", "GROUP_RENAME_LIMIT", "GROUP_RENAME_WINDOW")
+
+
+def rate_limit_message():
+    return (
+        f"You are sending messages too fast: at most {settings.CHAT_RATE_LIMIT} every "
+        f"{settings.CHAT_RATE_WINDOW:g} seconds. Wait a moment and send it again."
+    )
+
+
+# --- Rooms ----------------------------------------------------------------------------------
+
+
+def open_direct_room(user, other):
+    """
+    The one direct room of user and other, created if missing: returns (room, created).
+
+    One query when the room exists. Otherwise only friends who can log in get a new room,
+    inserted in a savepoint: the unique direct key makes a concurrent second insert fail, and
+    the loser of that race reads and returns the winner's room.
+    """
+    if user.pk == other.pk:
+        raise RoomError("You cannot open a chat with yourself.")
+    key = direct_key(user, other)
+    room = Room.objects.filter(direct_key=key).first()
+    if room is not None:
+        return room, False
+    if not other.is_active or not Friendship.objects.are_friends(user, other):
+        raise RoomError(f"You can only chat with friends, and {other.display_name} is not your friend yet.")
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=user)
+            Membership.objects.bulk_create([Membership(room=room, user=user), Membership(room=room, user=other)])
+            _announce_joined(room, [user, other])
+    except IntegrityError:
+        return Room.objects.get(direct_key=key), False
+    return room, True
+
+
+def create_group(owner, name, members):
+    """
+    A group named name with owner and the chosen members, who must be owner's friends;
+    records who created it with whom as the room's first (system) message.
+    """
+    name = Room.clean_name(name)
+    invited = _others(members, owner)
+    if not invited:
+        raise RoomError("Choose at least one friend for the group.")
+    _require_friends(owner, invited)
+    with transaction.atomic():
+        room = Room.objects.create(kind=Room.Kind.GROUP, name=name, created_by=owner)
+        Membership.objects.bulk_create(
+            [Membership(room=room, user=owner, role=Membership.Role.OWNER)]
+            + [Membership(room=room, user=user) for user in invited]
+        )
+        _announce_joined(room, [owner, *invited])
+        post_system_line(room, owner, f"{owner.display_name} created the group with {names(invited)}.")
+    return room
+
+
+def add_members(room, by, users):
+    """by (a member) adds some of their friends; returns those who were not members yet."""
+    with transaction.atomic():
+        _lock_group(room, by, "People cannot be added to a direct chat; create a group instead.")
+        candidates = _others(users, by)
+        _require_friends(by, candidates)
+        present = set(room.memberships.filter(user__in=candidates).values_list("user_id", flat=True))
+        added = [user for user in candidates if user.pk not in present]
+        if not added:
+            raise RoomError("Choose at least one friend who is not in the group yet.")
+        Membership.objects.bulk_create([Membership(room=room, user=user) for user in added])
+        _announce_joined(room, added)
+        post_system_line(room, by, f"{by.display_name} added {names(added)}.")
+    return added
+
+
+def rename_group(room, by, name):
+    """The owner renames the group, at most GROUP_RENAME_LIMIT times per window (each rename
+    puts a line in front of every member)."""
+    name = room.clean_name(name)
+    with transaction.atomic():
+        membership = _lock_group(room, by, "A direct chat cannot be renamed.")
+        if membership.role != Membership.Role.OWNER:
+            raise RoomError("Only the owner can rename the group.")
+        if name == room.name:
+            return
+        if not renames.allow(room.pk):
+            often = f"{settings.GROUP_RENAME_LIMIT} times {per_window(settings.GROUP_RENAME_WINDOW)}"
+            raise RoomError(f"A group can be renamed at most {often}. Wait a moment and try again.")
+        room.name = name
+        room.save(update_fields=["name"])
+        post_system_line(room, by, f"{by.display_name} renamed the group to “{name}”.")
+
+
+def leave_group(room, user):
+    """
+    user leaves the group. When the owner leaves, the longest-standing member becomes the
+    owner. A group nobody is left in stays, with its history, for moderators.
+    """
+    with transaction.atomic():
+        membership = _lock_group(room, user, "You cannot leave a direct chat.")
+        membership.delete()
+        text = f"{user.display_name} left the group."
+        if membership.role == Membership.Role.OWNER:
+            heir = room.memberships.select_related("user").order_by("joined_at", "pk").first()
+            if heir is not None:
+                heir.role = Membership.Role.OWNER
+                heir.save(update_fields=["role"])
+                text += f" {heir.user.display_name} is now the owner."
+        post_system_line(room, user, text)
+        publish_on_commit(user_group(user.pk), event={"kind": "room.left", "room": room.pk})
+
+
+def _lock_group(room, user, refused):
+    """Each change to a group locks its row, so concurrent changes apply one at a time;
+    returns user's membership (RoomNotFound for anyone else)."""
+    if room.is_direct:
+        raise RoomError(refused)
+    Room.objects.select_for_update().get(pk=room.pk)
+    return room.membership_of(user)
+
+
+def _others(users, user):
+    """users without user and without repeats, in their given order."""
+    seen = {user.pk}
+    unique = []
+    for other in users:
+        if other.pk not in seen:
+            seen.add(other.pk)
+            unique.append(other)
+    return unique
+
+
+def _require_friends(user, others):
+    """Raise RoomError naming those of others who are not user's friends (one query)."""
+    friend_ids = set(Friendship.objects.friends_of(user).filter(pk__in=[o.pk for o in others]).values_list("pk", flat=True))
+    strangers = [o for o in others if o.pk not in friend_ids]
+    if strangers:
+        verb = "is" if len(strangers) == 1 else "are"
+        raise RoomError(f"You can only add your friends; {names(strangers)} {verb} not your friend.")
+
+
+def _announce_joined(room, users):
+    """
+    After commit, each user's open tabs join the room's live group, list the room and get its
+    messages from this point on (`since`: the newest id before they joined), including any
+    published before their tabs were in the group.
+    """
+    since = room.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+    event = {"kind": "room.joined", "room": room.pk, "since": since}
+    for user in users:
+        publish_on_commit(user_group(user.pk), event=event)
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+def post_message(room, sender, body, client_id=None):
+    """
+    sender posts body in room; returns the stored message.
+
+    The body is trimmed and must be 1 to MESSAGE_MAX_LENGTH characters. Only members post,
+    and in a direct room only while the two are friends. A client id makes the post
+    idempotent: the same (sender, client id) returns the message already stored (a database
+    constraint settles concurrent repeats). Over the send rate limit nothing is stored. Raises
+    MessageError, or RoomNotFound for a non-member.
+
+    A new message has `just_stored` set and is published to the room after the transaction
+    commits; `broadcast_failed` then says whether the channel layer could not be reached.
+    """
+    body = clean_text(body, what="message", max_length=Message.BODY_MAX_LENGTH, error=MessageError)
+    client_id = clean_client_id(client_id)
+    if client_id is not None and (stored := Message.objects.posted(room, sender, client_id)):
+        return stored
+    room.require_can_post(sender)
+    return _store(Message(room=room, sender=sender, body=body, client_id=client_id))
+
+
+def post_file(room, sender, upload, client_id=None):
+    """
+    sender sends an uploaded file in room: a message of kind image or file; returns it.
+
+    The rules of `post_message` hold (members only, friends in a direct room, an idempotent
+    client id, the send rate limit), checked before the upload is read, and those of
+    `Attachment.from_upload`: at most ATTACHMENT_MAX_BYTES, and a file named as a picture
+    must be a valid PNG, JPEG, GIF or WebP (it gets a thumbnail). The body is the file's
+    name, so the room list and search see it.
+    """
+    client_id = clean_client_id(client_id)
+    if client_id is not None and (stored := Message.objects.posted(room, sender, client_id)):
+        return stored
+    room.require_can_post(sender)
+    try:
+        attachment = Attachment.from_upload(upload)
+    except AttachmentError as error:
+        raise MessageError(str(error), code="attachment") from None
+    message = Message(
+        room=room,
+        sender=sender,
+        client_id=client_id,
+        kind=attachment.kind,
+        body=attachment.name,
+        file=attachment.file,
+        file_size=attachment.size,
+        thumbnail=attachment.thumbnail,
+        thumbnail_width=attachment.thumbnail_width,
+        thumbnail_height=attachment.thumbnail_height,
+    )
+    return _store(message)
+
+
+def post_system_line(room, actor, text):
+    """A system line recording what actor did (joins, leaves, renames), published after commit."""
+    message = Message.objects.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=text)
+    transaction.on_commit(lambda: _publish_new(message), robust=True)
+    return message
+
+
+def _store(message):
+    """Count the send against the rate limit, store message and publish it after commit."""
+    if not sends.allow(message.sender_id):
+        raise MessageError(rate_limit_message(), code="rate_limited")
+    try:
+        with transaction.atomic():
+            message.save()
+            message.just_stored = True
+            transaction.on_commit(lambda: _publish_new(message), robust=True)
+            return message
+    except IntegrityError:
+        message.delete_files()  # written to the storage before the insert failed
+        stored = Message.objects.posted(message.room, message.sender, message.client_id) if message.client_id else None
+        if stored is None:
+            raise
+        return stored
+
+
+def edit_message(message, by, body):
+    """
+    by changes the text of message (see `Message.require_can_edit`); it is marked edited and
+    replaced live on every open page of the room. An edit counts against the send rate
+    limit. Returns whether the text changed.
+    """
+    body = clean_text(body, what="message", max_length=Message.BODY_MAX_LENGTH, error=MessageError)
+    message.require_can_edit(by)
+    if body == message.body:
+        return False
+    if not sends.allow(by.pk):
+        raise MessageError(rate_limit_message(), code="rate_limited")
+    edited_at = timezone.now()
+    with transaction.atomic():
+        # Conditional on the message not being deleted: an edit racing a delete can never
+        # bring a body back.
+        if not Message.objects.filter(pk=message.pk, deleted_at__isnull=True).update(body=body, edited_at=edited_at):
+            raise MessageError("This message was deleted.", code="deleted")
+        message.body, message.edited_at = body, edited_at
+        transaction.on_commit(lambda: _publish_change(message), robust=True)
+    return True
+
+
+def delete_message(message, by):
+    """
+    by deletes message (see `Message.require_can_delete`): its sender at any time, a moderator
+    any message. The body is blanked and the files leave the storage for good; the message
+    keeps its place, shows as deleted, and is replaced live on every open page of the room.
+    `rooms.signals.message_deleted` tells the others (moderation resolves its reports).
+    Returns False when it was deleted already.
+    """
+    message.require_can_delete(by)
+    files = message.stored_files()
+    blank = {"body": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
+    deleted_at = timezone.now()
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message.pk, deleted_at__isnull=True).update(deleted_at=deleted_at, **blank):
+            return False
+        for field, value in blank.items():
+            setattr(message, field, value)
+        message.deleted_at = deleted_at
+        message_deleted.send(sender=Message, message=message, by=by)
+        transaction.on_commit(lambda: delete_stored_files(files), robust=True)
+        transaction.on_commit(lambda: _publish_change(message), robust=True)
+    return True
+
+
+# --- What the pages are told ----------------------------------------------------------------
+
+
+def _publish_new(message):
+    """A new message to every open tab of the room's members, rendered once for all."""
+    message.broadcast_failed = not publish(room_group(message.room_id), frames.message(message))
+
+
+def _publish_change(message):
+    """
+    Replace message where it is shown, after an edit or a delete: on every open tab of the
+    room, and in the room list when it is the room's latest message.
+    """
+    latest = not Message.objects.filter(room_id=message.room_id, pk__gt=message.pk).exists()
+    publish(room_group(message.room_id), frames.message_changed(message, latest=latest))

@@ -1,0 +1,187 @@
+"""
+What the chat socket does with rooms (registered in RoomsConfig.ready(); the socket itself is
+realtime's transport):
+
+- a new socket joins the group of each of the person's rooms;
+- client frames `send`, `resume`, `typing`, `read` (realtime/PROTOCOL.md);
+- events `room.joined` (the person's tabs join the room's group, list the room and get its
+  messages from when they joined) and `room.left`.
+
+Every rule is the models' and the actions'; a handler reads the frame, calls one of them off
+the event loop and answers. A room the person is not in is "This room does not exist.", the
+answer for a room that does not exist.
+"""
+
+import functools
+import logging
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import DatabaseError
+
+from realtime import registry
+from realtime.presence import shared_cache
+from realtime.protocol import MAX_ID, FrameError, notice, read_id
+from realtime.publish import apublish
+
+from . import actions, frames
+from .groups import room_group
+from .models import Membership, Message, Room, RoomError
+
+log = logging.getLogger(__name__)
+
+RESUME_LIMIT = 200
+
+
+def _room_id(frame):
+    value = frame.get("room")
+    room_id = read_id(value)
+    if room_id is None:
+        if isinstance(value, int) and not isinstance(value, bool) or str(value).lstrip("-").isdigit():
+            raise FrameError("This room does not exist.")
+        raise FrameError("Choose a room first.")
+    return room_id
+
+
+def _about_the_room(handler):
+    """A room rule broken by a frame is said under that room's message box."""
+
+    @functools.wraps(handler)
+    async def handle(socket, frame):
+        try:
+            await handler(socket, frame)
+        except RoomError as error:
+            raise FrameError(error.message, room=read_id(frame.get("room"))) from None
+        except FrameError as error:
+            error.fields.setdefault("room", read_id(frame.get("room")))
+            raise
+
+    return handle
+
+
+def _clamped_id(value, wrong):
+    """A message id from a frame, within 0 .. 2**63 - 1 (FrameError `wrong` if not a number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise FrameError(wrong)
+    try:
+        return min(max(int(value), 0), MAX_ID)
+    except ValueError:
+        raise FrameError(wrong) from None
+
+
+def _require_joined(socket, room_id):
+    if room_group(room_id) not in socket.joined:
+        raise FrameError("This room does not exist.")
+
+
+# --- Database work, off the event loop ------------------------------------------------------
+
+
+@registry.groups_on_connect
+def _room_groups(user):
+    return [room_group(pk) for pk in Membership.objects.room_ids_of(user)]
+
+
+@database_sync_to_async
+def _post(user, room_id, body, client_id):
+    """
+    Store the message (published to the room after commit). Returns the frames the sender must
+    get directly: none when the publication reached the room (the sender's tabs are in it),
+    the stored message for a repeated client id, or it and a notice when the layer is down.
+    """
+    message = actions.post_message(Room.objects.of_member(user, room_id), user, body, client_id=client_id)
+    if not message.just_stored:
+        return [frames.message(message)]
+    if message.broadcast_failed:
+        return [
+            frames.message(message),
+            notice("Live delivery is degraded: your message is stored, and others will see it when they catch up."),
+        ]
+    return []
+
+
+@database_sync_to_async
+def _messages_after(user, room_id, after):
+    """What the room got after message id `after` (read only once the page says it was
+    seen: a hidden tab catches up too), or None when that is too much to replay."""
+    room = Room.objects.of_member(user, room_id)
+    messages = list(room.messages.after(after)[: RESUME_LIMIT + 1])
+    if len(messages) > RESUME_LIMIT:
+        return None
+    return frames.messages(messages)
+
+
+@database_sync_to_async
+def _mark_read(user, room_id, up_to):
+    Room(pk=room_id).mark_read(user, up_to)
+
+
+@database_sync_to_async
+def _joined_room(user, room_id, since):
+    """The new room's list item, and its messages from when the user joined."""
+    room = Room.objects.for_user(user).filter(pk=room_id).first()
+    if room is None:  # left again before this tab heard of it
+        return ""
+    return frames.room_added(room) + frames.messages(room.messages.after(since)[:RESUME_LIMIT])
+
+
+# --- Client frames --------------------------------------------------------------------------
+
+
+@registry.handles("send")
+@_about_the_room
+async def on_send(socket, frame):
+    room_id = _room_id(frame)
+    body = frame.get("body")
+    if not isinstance(body, str):
+        raise FrameError("Write a message first.")
+    try:
+        replies = await _post(socket.user, room_id, body, frame.get("client_id"))
+    except DatabaseError:
+        log.exception("chat: storing a message failed")
+        raise FrameError("Your message could not be stored; nothing was sent. Try again.") from None
+    for reply in replies:
+        await socket.send_frame(reply)
+
+
+@registry.handles("resume")
+@_about_the_room
+async def on_resume(socket, frame):
+    room_id = _room_id(frame)
+    after = _clamped_id(frame.get("after") or 0, "`after` must be a message id.")
+    html = await _messages_after(socket.user, room_id, after)
+    if html is None:  # too far behind to replay: the page reloads the room instead
+        html = frames.reload_room(room_id)
+    if html:
+        await socket.send_frame(html)
+
+
+@registry.handles("read")
+@_about_the_room
+async def on_read(socket, frame):
+    """The page showed the room's messages up to `up_to` in a visible tab: they are read."""
+    room_id = _room_id(frame)
+    _require_joined(socket, room_id)
+    up_to = _clamped_id(frame.get("up_to"), "`up_to` must be a message id.")
+    if up_to > 0:
+        await _mark_read(socket.user, room_id, up_to)
+
+
+# --- Events ---------------------------------------------------------------------------------
+
+
+@registry.on_event("room.joined")
+async def on_room_joined(socket, event):
+    room_id = event["room"]
+    if room_group(room_id) in socket.joined:
+        return
+    await socket.join(room_group(room_id))
+    html = await _joined_room(socket.user, room_id, event.get("since", 0))
+    if html:
+        await socket.send_frame(html)
+
+
+@registry.on_event("room.left")
+async def on_room_left(socket, event):
+    await socket.leave(room_group(event["room"]))

@@ -1,0 +1,32 @@
+"""
+The rooms' pages and actions. Each view checks its input, calls one action (rooms.actions) or
+query and renders; the rules are the models'.
+"""
+
+from .chat import changes, chat, history, new_group, reader_css, starred_css
+from .found import favorites, search
+from .messages import attachment, delete_message, edit_message, favorite, message, post_message, unfavorite, upload
+from .rooms import add_members, leave, open_direct, rename
+
+__all__ = [
+    "add_members",
+    "attachment",
+    "changes",
+    "chat",
+    "delete_message",
+    "edit_message",
+    "favorite",
+    "favorites",
+    "history",
+    "leave",
+    "message",
+    "new_group",
+    "open_direct",
+    "post_message",
+    "reader_css",
+    "rename",
+    "search",
+    "starred_css",
+    "unfavorite",
+    "upload",
+]
