@@ -57,7 +57,7 @@ class EmailCodes:
         code = f"{secrets.randbelow(10**6):06d}"
         ttl = settings.EMAIL_CODE_TTL
         cache.set(self._key(email, "code"), {"hash": self._hash(email, code), "expires": counters.now() + ttl}, ttl)
-        cache.set(self._key(email, "tries"), 0, ttl)
+        cache.delete(self._key(email, "tries"))  # a new code, tried from the start
         body = render_to_string(
             "accounts/email_code.txt", {"code": code, "minutes": ttl // 60, "purpose": self.purpose}
         )
@@ -75,11 +75,7 @@ class EmailCodes:
             if burn:
                 self.burn(email)
             return
-        tries_key = self._key(email, "tries")
-        try:
-            tries = cache.incr(tries_key)
-        except ValueError:  # the counter expired with the code a moment ago
-            tries = settings.EMAIL_CODE_MAX_ATTEMPTS
+        tries = counters.increment(cache, self._key(email, "tries"), settings.EMAIL_CODE_TTL)
         left = settings.EMAIL_CODE_MAX_ATTEMPTS - tries
         if left <= 0:
             self.burn(email)

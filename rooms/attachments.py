@@ -6,7 +6,7 @@ Attachments live in their own storage (`STORAGES["attachments"]`, by default the
 view (`rooms.views.attachment`), which answers members of the room only. A file whose name
 says it is a picture (.png, .jpg, .jpeg, .gif, .webp) must be one, verified by Pillow, of at
 most IMAGE_MAX_PIXELS (read from its header), and gets a thumbnail (decoded small, one of a
-few decodes at once: accounts/images.py); anything else is kept as it came, for download.
+few decodes at once: core/images.py); anything else is kept as it came, for download.
 """
 
 import secrets

@@ -1,6 +1,6 @@
 """
 Pictures are checked by their header before they are decoded, decoded small, and a few at a
-time (accounts/images.py), for avatars and for pictures sent in rooms alike.
+time (core/images.py), for avatars and for pictures sent in rooms alike.
 """
 
 import struct
