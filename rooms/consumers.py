@@ -87,18 +87,19 @@ def _member_room(user, room_id):
 @database_sync_to_async
 def _post(user, room_id, body, client_id):
     """
-    Store the message; the model broadcasts it after commit. Returns the fragment the sender
+    Store the message; the model broadcasts it after commit. Returns the frames the sender
     must get directly: none when the broadcast reached the room (the sender is in it), the
-    stored message for a repeated client id, or it with a notice when the layer is down.
+    stored message for a repeated client id, or it and a notice when the layer is down.
     """
     message = Message.objects.post(_member_room(user, room_id), user, body, client_id=client_id)
     if not message.just_stored:
-        return frames.message(message)
+        return [frames.message(message)]
     if message.broadcast_failed:
-        return frames.message(message) + frames.notice(
-            "Live delivery is degraded: your message is stored, and others will see it when they catch up."
-        )
-    return ""
+        return [
+            frames.message(message),
+            frames.notice("Live delivery is degraded: your message is stored, and others will see it when they catch up."),
+        ]
+    return []
 
 
 @database_sync_to_async
@@ -225,12 +226,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(body, str):
             raise FrameError("Write a message first.")
         try:
-            html = await _post(self.user, room_id, body, frame.get("client_id"))
+            replies = await _post(self.user, room_id, body, frame.get("client_id"))
         except DatabaseError:
             log.exception("chat: storing a message failed")
             raise FrameError("Your message could not be stored; nothing was sent. Try again.") from None
-        if html:
-            await self.send(text_data=html)
+        for reply in replies:  # each its own frame: a control frame never rides with HTML
+            await self.send(text_data=reply)
 
     async def on_resume(self, frame):
         room_id = _room_id(frame)
