@@ -120,6 +120,9 @@
     } else if (code === CLOSE.too_many) {
       stop("This site is open in too many tabs. Close some, then reload this one.");
     } else {
+      // A frame over the server's limit closed the socket: what was sent is given back here,
+      // not sent again on reconnect (it would close the next socket too).
+      if (code === CLOSE.too_big) refused("That message is too big to send. Shorten it and send it again.", null);
       setStatus("Reconnecting… messages you send now go out when the connection is back.");
       if (!extensionRetrying) reconnectLater(event.detail.socketWrapper);
     }
