@@ -136,3 +136,31 @@ def test_files_chosen_together_go_one_after_another_with_progress(new_page, logi
     shown = alice_page.evaluate("window.shown")
     assert ["Sending first.txt…", 100] in shown and ["Sending second.txt…", 100] in shown
     assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == ["first.txt", "second.txt"]
+
+
+def test_the_box_of_a_room_opened_in_place_sends_over_the_socket(new_page, login_as, alice, bob, carol, room):
+    from friends.models import Friendship
+    from rooms.models import Room
+
+    Friendship.objects.befriend(alice, carol)
+    carol_room, _ = Room.objects.get_or_create_direct(alice, carol)
+    alice_page = open_room(new_page, login_as, alice, room)
+    carol_page = open_room(new_page, login_as, carol, carol_room)
+    posts = []
+    alice_page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    alice_page.locator(f"#room-item-{carol_room.pk} a").click()  # the pane swaps; the socket stays
+    expect(alice_page.locator("#room-pane h2")).to_have_text("Carol")
+    alice_page.fill("#message-body", "over the same socket")
+    alice_page.press("#message-body", "Enter")
+    expect(carol_page.locator("#messages .message .body")).to_have_text(["over the same socket"])
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["over the same socket"])
+
+    alice_page.go_back()  # the room before, from htmx's history: its box sends over the socket too
+    expect(alice_page.locator("#room-pane h2")).to_have_text("Bob")
+    alice_page.fill("#message-body", "and back")
+    alice_page.press("#message-body", "Enter")
+    expect(alice_page.locator("#messages .message .body")).to_have_text(["and back"])
+    assert posts == []  # no message went over HTTP
+    assert list(Message.objects.order_by("pk").values_list("room_id", "body")) == [
+        (carol_room.pk, "over the same socket"), (room.pk, "and back")]
