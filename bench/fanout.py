@@ -609,7 +609,19 @@ def _shorten(message):
 # --- The clients (asyncio + websockets, in one or more forked processes) ---------------------
 
 BODY_MARK = re.compile(rb"fanout:(\d+):(\d+)")
-ERROR_MARK = re.compile(rb'data-live="error"[^>]*>([^<]*)')
+
+
+def error_text(frame):
+    """The text of a refused-frame error (a JSON control frame, realtime/PROTOCOL.md), else None."""
+    if not frame.startswith(b"{"):
+        return None  # an HTML frame
+    try:
+        control = json.loads(frame)
+    except ValueError:
+        return None
+    if not isinstance(control, dict) or control.get("type") != "error":
+        return None
+    return str(control.get("text", ""))
 
 
 @dataclass
@@ -715,11 +727,11 @@ class ClientProcess:
                 now = time.time_ns()
                 mark = BODY_MARK.search(frame)
                 if mark is None:
-                    if b'data-live="error"' in frame:
+                    error = error_text(frame)
+                    if error is not None:
                         self.error_frames += 1
                         if not self.error_sample:
-                            found = ERROR_MARK.search(frame)
-                            self.error_sample = (found.group(1) if found else frame[:200]).decode(errors="replace").strip()
+                            self.error_sample = error.strip()[:200]
                     continue
                 g, sent_ns = int(mark.group(1)), int(mark.group(2))
                 if g >= traffic.messages or member.seen[g]:

@@ -1,10 +1,19 @@
 """
-The HTML fragments the chat socket sends: out-of-band swaps for htmx's ws extension.
+What the chat socket sends (the written contract is realtime/PROTOCOL.md).
 
-Every top-level element of a frame carries `hx-swap-oob`, so the extension knows where it
-goes. A message is rendered once, with the same markup for every reader (own messages are
-styled by a per-reader CSS rule on the page), and the same bytes go to every socket.
+Two kinds of frame, each sent on its own, never run together:
+
+- HTML frames are swaps for htmx's ws extension: every top-level element carries
+  `hx-swap-oob`, so the extension knows where it goes (a new message, a changed message, a
+  room added). A message is rendered once, with the same markup for every reader (own
+  messages are styled by a per-reader CSS rule on the page), and the same bytes go to every
+  socket.
+- Control frames are JSON objects with a `type` (resync, reload, presence, typing, badge,
+  friends, notice, error): static/js/live.js reads them before htmx would try to swap them,
+  and the page builds what they show.
 """
+
+import json
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,13 +25,21 @@ def _render(partial, **context):
     return render_to_string(f"{TEMPLATE}#{partial}", context)
 
 
+def _control(kind, **fields):
+    """A control frame: one JSON object, `type` first, as compact as JSON goes."""
+    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- HTML frames: swaps -----------------------------------------------------------------------
+
+
 def message(message):
     """A new message: appended to its room's open pane, and its room-list item refreshed."""
     return _render("message", message=message)
 
 
 def messages(messages):
-    """Several messages of one room, in order (a resume)."""
+    """Several messages of one room, in order (a resume): HTML frames may run together."""
     return "".join(message(m) for m in messages)
 
 
@@ -39,34 +56,44 @@ def room_added(room):
     return _render("room-added", r=room, chat_url=reverse("rooms:chat"))
 
 
-def error(text, room_id=None):
-    return _render("error", text=text, room_id=room_id)
-
-
-def notice(text):
-    return _render("notice", text=text)
-
-
-def typing(room_id, user):
-    return _render("typing", room_id=room_id, user=user)
-
-
-def presence(user_id, online):
-    return _render("presence", user_id=user_id, online_ids={user_id} if online else set())
+# --- Control frames: JSON ---------------------------------------------------------------------
 
 
 def resync():
-    return _render("resync")
+    """After a layer outage: the page resumes its open room and refreshes its changed messages."""
+    return _control("resync")
 
 
 def reload_room(room_id):
-    return _render("reload-room", room_id=room_id)
+    """Too far behind to replay: a page with that room open reloads it."""
+    return _control("reload", room=room_id)
+
+
+def presence(user_id, online):
+    """Every presence dot of that person on the page turns on or off."""
+    return _control("presence", user=user_id, online=bool(online))
+
+
+def typing(room_id, user):
+    """"<name> is typing…" for a few seconds in that room's typing line (the page writes it)."""
+    return _control("typing", room=room_id, user=user.pk, name=user.display_name)
 
 
 def requests_badge(count):
-    return _render("requests-badge", pending_requests_count=count)
+    """The navigation's count of friend requests waiting for the reader."""
+    return _control("badge", badge="requests", count=count)
 
 
 def friends_changed():
     """Someone became the reader's friend or stopped being one: an open friend list reloads."""
-    return _render("friends-changed")
+    return _control("friends")
+
+
+def notice(text):
+    """The live notice line (the connection's state, a degraded delivery, too many tabs)."""
+    return _control("notice", text=text)
+
+
+def error(text, room_id=None):
+    """A refused client frame: shown under the message box of that room (or of any room)."""
+    return _control("error", text=text, room=room_id)

@@ -36,7 +36,7 @@ def test_newcomer_signs_up_with_the_emailed_code_logs_out_logs_in_by_email_and_r
     page.click("button[value=create]")
 
     page.wait_for_url("**/chat/")
-    expect(page.locator("#nav-profile")).to_have_text("Dana D.")
+    expect(page.locator("#nav-profile .nav-nickname")).to_have_text("Dana D.")
     assert User.objects.get(username="dana").email == "dana@example.com"
 
     page.click("text=Logout")
@@ -49,7 +49,7 @@ def test_newcomer_signs_up_with_the_emailed_code_logs_out_logs_in_by_email_and_r
     page.goto("/accounts/profile/")
     page.fill("input[name=nickname]", "Dana the Bold")
     page.click("button[value=profile]")
-    expect(page.locator("#nav-profile")).to_have_text("Dana the Bold")
+    expect(page.locator("#nav-profile .nav-nickname")).to_have_text("Dana the Bold")
 
 
 def test_wrong_password_shows_the_error_next_to_the_form(page, alice):

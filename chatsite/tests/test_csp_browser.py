@@ -54,8 +54,7 @@ def test_the_main_pages_run_without_a_single_policy_violation(new_page, login_as
     watched.visit("/accounts/signup/")
     login_as(watched.page, alice)
     watched.visit("/chat/")
-    watched.visit(f"/chat/{room.pk}/", then=lambda p: p.wait_for_function(
-        "() => document.getElementById('live')['htmx-internal-data']?.webSocket?.socket?.readyState === 1"))
+    watched.visit(f"/chat/{room.pk}/", then=lambda p: p.wait_for_selector("body[data-socket=open]", state="attached"))
     watched.visit("/friends/", then=lambda p: p.locator("#friend-search input[type=search], input[name=q]").first.fill("bo"))
     watched.visit("/friends/requests/")
     watched.visit("/favorites/")

@@ -1,5 +1,7 @@
 """The friend list follows live: every open tab of both people hears when they become friends or part."""
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -28,7 +30,7 @@ async def test_accepting_a_request_tells_both_friend_lists(sockets, alice, bob):
     alice_socket, bob_socket = await sockets(alice), await sockets(bob)
     await sync_to_async(request.accept)(by=bob)
     for socket in (alice_socket, bob_socket):
-        assert 'data-live="friends"' in await frame_with(socket, 'id="live-friends"')
+        assert json.loads(await frame_with(socket, '"type":"friends"')) == {"type": "friends"}
 
 
 async def test_removing_a_friend_tells_both_and_nobody_else(sockets, alice, bob, carol):
@@ -36,10 +38,11 @@ async def test_removing_a_friend_tells_both_and_nobody_else(sockets, alice, bob,
     alice_socket, bob_socket, carol_socket = await sockets(alice), await sockets(bob), await sockets(carol)
     await sync_to_async(Friendship.objects.unfriend)(alice, bob)
     for socket in (alice_socket, bob_socket):
-        await frame_with(socket, 'id="live-friends"')
+        await frame_with(socket, '"type":"friends"')
     # Carol's socket: the answer to a later frame of hers comes with nothing about friends before it.
     await send(carol_socket, type="sentinel")
-    assert "live-friends" not in await carol_socket.receive_from()
+    answer = json.loads(await carol_socket.receive_from())
+    assert answer["type"] == "error" and "Unknown frame type" in answer["text"]
 
 
 async def test_befriending_again_or_unfriending_strangers_says_nothing(sockets, alice, bob):

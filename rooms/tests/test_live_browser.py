@@ -18,21 +18,34 @@ def room(alice, bob):
     return room
 
 
-def open_room(new_page, login_as, user, room):
+# The browser's own WebSocket, keeping a hand on each one the page opens (window.openedSockets),
+# so that a test can drop the connection as a lost network would. htmx is left alone.
+KEEP_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.openedSockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); window.openedSockets.push(this); }
+  };
+})()"""
+
+
+def open_room(new_page, login_as, user, room, droppable=False):
     page = new_page()
+    if droppable:
+        page.add_init_script(KEEP_SOCKETS)
     login_as(page, user)
     page.goto(f"/chat/{room.pk}/")
-    # Connected: the page's socket has said hello (the send goes over it from now on).
-    page.wait_for_function("() => !document.getElementById('live-notice') || document.getElementById('live-notice').hidden")
+    # Connected: the page's socket is open (the send goes over it from now on) and has said hello.
+    expect(page.locator("body")).to_have_attribute("data-socket", "open")
     page.wait_for_timeout(300)
     return page
 
 
 def lose_connection(page):
     """Go offline. Chromium keeps an open WebSocket through offline emulation, so the page's
-    socket is dropped too, as a lost network would drop it."""
+    socket is dropped too, as a lost network would drop it (open_room(droppable=True))."""
     page.context.set_offline(True)
-    page.evaluate("document.getElementById('live')['htmx-internal-data'].webSocket.socket.close(4000)")
+    page.evaluate("window.openedSockets.at(-1).close(4000)")
 
 
 def test_typing_and_a_message_reach_the_other_side_live(new_page, login_as, alice, bob, room):
@@ -63,7 +76,7 @@ def test_typing_clears_after_five_seconds(new_page, login_as, alice, bob, room):
 
 def test_nothing_is_missed_or_doubled_across_a_lost_connection(new_page, login_as, alice, bob, room):
     alice_page = open_room(new_page, login_as, alice, room)
-    bob_page = open_room(new_page, login_as, bob, room)
+    bob_page = open_room(new_page, login_as, bob, room, droppable=True)
 
     lose_connection(bob_page)
     expect(bob_page.locator("#live-notice")).to_be_visible()

@@ -132,13 +132,13 @@ async def test_presence_counts_tabs_on_every_process(servers, alice, bob, friend
     first, second = servers
     bob_tab = await Tab.open(first, await sync_to_async(session_for)(bob))
     alice_here = await Tab.open(first, await sync_to_async(session_for)(alice))
-    assert 'title="Online"' in await bob_tab.frame_with(f"presence-{alice.pk}")
+    assert json.loads(await bob_tab.frame_with(f'"type":"presence","user":{alice.pk},'))["online"] is True
     alice_there = await Tab.open(second, await sync_to_async(session_for)(alice))
 
     await alice_here.close()  # her tab on the other process keeps her online
-    assert not [f for f in await bob_tab.quiet(1.0) if f"presence-{alice.pk}" in f]
+    assert not [f for f in await bob_tab.quiet(1.0) if f'"type":"presence","user":{alice.pk},' in f]
     await alice_there.close()
-    assert 'title="Offline"' in await bob_tab.frame_with(f"presence-{alice.pk}")
+    assert json.loads(await bob_tab.frame_with(f'"type":"presence","user":{alice.pk},'))["online"] is False
     await bob_tab.close()
 
 
@@ -278,14 +278,15 @@ async def test_a_redis_outage_stores_every_message_and_loses_none(transactional_
 
         await sync_to_async(own_redis.stop)()
         await alice_tab.send(type="send", room=room.pk, body="during the outage", client_id=str(uuid.uuid4()))
-        own_copy = await alice_tab.frame_with("during the outage")
-        assert "Live delivery is degraded" in own_copy
+        await alice_tab.frame_with("during the outage")  # her own copy, then a notice of its own
+        notice = json.loads(await alice_tab.frame_with('"type":"notice"'))
+        assert "Live delivery is degraded" in notice["text"]
         await alice_tab.send(type="typing", room=room.pk)  # no crash without the cache either
         assert await sync_to_async(Message.objects.filter(body="during the outage").count)() == 1
 
         await sync_to_async(own_redis.start)()
         # The hub resubscribes and tells every socket to catch up; the page resumes.
-        await bob_tab.frame_with('data-live="resync"', timeout=20)
+        await bob_tab.frame_with('{"type":"resync"}', timeout=20)
         await bob_tab.send(type="resume", room=room.pk, after=last_seen)
         await bob_tab.frame_with("during the outage")
         await alice_tab.send(type="send", room=room.pk, body="after the outage", client_id=str(uuid.uuid4()))

@@ -117,10 +117,10 @@ async def test_a_resume_shows_messages_but_reads_none(sockets, alice, bob, direc
 async def test_a_malformed_read_frame_says_why(sockets, alice, direct_room, frame):
     alice_socket = await sockets(alice)
     await send(alice_socket, type="read", room=direct_room.pk, **frame)
-    assert "`up_to` must be a message id." in await frame_with(alice_socket, "send-error")
+    assert "`up_to` must be a message id." in await frame_with(alice_socket, '"type":"error"')
 
 
 async def test_reading_a_room_you_are_not_in_is_not_found(sockets, carol, direct_room, bob):
     carol_socket = await sockets(carol)
     await send(carol_socket, type="read", room=direct_room.pk, up_to=1)
-    assert "This room does not exist." in await frame_with(carol_socket, "send-error")
+    assert "This room does not exist." in await frame_with(carol_socket, '"type":"error"')

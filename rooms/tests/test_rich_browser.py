@@ -203,7 +203,7 @@ def test_an_edit_arriving_while_a_star_is_on_its_way_loses_neither(new_page, log
     message.hover()
     message.locator(".star-add").click()
     alice_page.wait_for_function("() => document.querySelector('.htmx-request') !== null")
-    alice_page.evaluate("""id => document.getElementById("live").addEventListener("htmx:wsAfterMessage", e => {
+    alice_page.evaluate("""id => document.body.addEventListener("htmx:wsAfterMessage", e => {
       if (e.detail.message.includes(`id="message-${id}"`)) window.editArrived = true;
     })""", sent.pk)
     mine = bob_page.locator(f"#message-{sent.pk}")

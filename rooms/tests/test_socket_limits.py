@@ -67,16 +67,16 @@ async def test_an_oversized_frame_closes_the_socket_and_its_owner_goes_offline(l
     await sync_to_async(befriend)(alice, bob)
     bob_tab = await daphne_tab(live_url, bob)
     alice_tab = await daphne_tab(live_url, alice)
-    await next_frame_with(bob_tab, f'presence-{alice.pk} online"')
+    await next_frame_with(bob_tab, f'"type":"presence","user":{alice.pk},"online":true')
 
     await alice_tab.send(json.dumps({"type": "send", "room": 1, "body": "x" * size}))
 
     assert await closed_code(alice_tab) in codes
-    offline = await next_frame_with(bob_tab, f"presence-{alice.pk}")
-    assert 'title="Offline"' in offline
+    offline = await next_frame_with(bob_tab, f'"type":"presence","user":{alice.pk},')
+    assert json.loads(offline) == {"type": "presence", "user": alice.pk, "online": False}
     # The server still serves alice: a new tab of hers connects and she is online again.
     alice_again = await daphne_tab(live_url, alice)
-    assert 'title="Online"' in await next_frame_with(bob_tab, f"presence-{alice.pk}")
+    assert json.loads(await next_frame_with(bob_tab, f'"type":"presence","user":{alice.pk},'))["online"] is True
     for socket in (alice_again, bob_tab):
         await socket.close()
 
@@ -87,8 +87,8 @@ async def test_one_socket_over_the_per_person_cap_is_told_why_and_closed(setting
 
     one_too_many = await connect(alice)
 
-    notice = await frame_with(one_too_many, "live-notice")
-    assert "more than 3 tabs of this site open" in notice
+    notice = json.loads(await frame_with(one_too_many, '"type":"notice"'))
+    assert "more than 3 tabs of this site open" in notice["text"]
     closed = await one_too_many.receive_output(timeout=3)
     assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_TOO_MANY)
     await one_too_many.disconnect()

@@ -1,73 +1,61 @@
-// Live chat on top of htmx's ws extension (the socket lives on #live in base.html).
+// Live chat on htmx's ws extension, used as documented: the socket is on <body> (`ws-connect`
+// in base.html), the message box's form sends with `ws-send`, and the extension reconnects.
+// Every frame kind both ways is written down in realtime/PROTOCOL.md.
 //
-// htmx swaps the server's fragments into place; this file adds what it cannot do alone:
+// htmx swaps the server's HTML frames (a new message, a changed one, a room added) out of
+// band; this file adds what it cannot do alone:
+// - control frames (JSON with a `type`: resync, reload, presence, typing, badge, friends,
+//   notice, error) are read in htmx:wsBeforeMessage and kept from htmx's swapping; the page
+//   builds what they show;
+// - the send frame is shaped in htmx:wsConfigSend (type, room, body, client_id): the client
+//   id makes a resend safe; while the socket is down the text stays in the box and goes out,
+//   once, on reconnect; a page whose socket never connected posts over HTTP instead;
 // - on every (re)connect, and after a layer outage, ask for what the open room missed
-//   ({"type": "resume"}), so nothing is lost and nothing shows twice (messages are keyed
-//   by id); and fetch the current state of the shown messages that were edited or deleted
+//   ({"type": "resume"}), so nothing is lost and nothing shows twice (messages are keyed by
+//   id); and fetch the current state of the shown messages that were edited or deleted
 //   meanwhile (GET the room's changes URL);
+// - reconnecting: after an abnormal close the extension retries by itself, waiting
+//   htmx.config.wsReconnectDelay, set here to an exponential back-off with full jitter,
+//   capped, so that thousands of tabs dropped at once do not come back in step; after any
+//   other unexpected close this file asks the extension's socket wrapper to reconnect on the
+//   same schedule (or, offline, as soon as the network is back); logged out, deactivated
+//   or in too many tabs it stops and says why (close codes from #chat-config);
 // - let a message replace itself (an edit, a delete) only with a newer state of it
 //   (data-version), whatever order the replacements arrive in;
 // - leave a window into the history (#messages[data-history]: a favorite, a search result)
 //   as it is: new messages do not join it;
-// - send from the message box over the socket, with a client id that makes a resend safe;
-//   while the socket is down the text stays in the box and goes out on reconnect;
 // - keep the reader's place: follow new messages at the bottom, else show a pill;
 // - count unread messages in other rooms and move the busiest room to the top;
-// - "Bob is typing…" for 5 seconds; reconnect after any unexpected close; reload the friend
-//   list when a friend comes or goes;
 // - tell the server which messages were seen ({"type": "read"}): those shown in the open
 //   room while the tab is visible, at most once a second; a hidden tab reads nothing until
 //   it is shown again.
+// The state of the socket is on <body data-socket="connecting|open|closed">.
 (function () {
   "use strict";
 
-  var live = document.getElementById("live");
-  if (!live) return;
-  var me = live.dataset.userId;
-  var socket = null; // the ws extension's wrapper, once connected
+  var page = document.body;
+  if (!page.hasAttribute("ws-connect")) return;
+  var me = page.dataset.userId;
+  var CLOSE = chat.config.close;
+  var TYPING_EVERY_MS = chat.config.limits.typing_every_seconds * 1000; // the server relays no more often
+  var TYPING_SHOWN_MS = 5000; // "… is typing" stays this long after the last news of it
+  var READ_EVERY_MS = 1000;
+  // Reconnecting: a random wait below a ceiling that doubles with each try, from 1 s to 30 s.
+  var RETRY_FIRST_MS = 1000;
+  var RETRY_MOST_MS = 30000;
+  var RETRY_OFFLINE_MS = 2000; // the browser says it is offline: trying costs the server nothing
+
+  var socket = null; // the extension's socket wrapper, once connected
   var connected = false;
-  var pending = []; // messages typed but not yet confirmed: {room, body, client_id}
+  var everConnected = false;
+  var stopped = false; // closed for good: logged out, deactivated, too many tabs
+  var pending = []; // messages sent but not yet confirmed: {room, body, client_id, cleared}
   var typingTimers = {};
   var lastTypingSent = 0;
 
-  // --- Helpers ----------------------------------------------------------------------------
-
-  function messageList() { return document.getElementById("messages"); }
-  function openRoomId() {
-    var list = messageList();
-    return list ? list.dataset.roomId : null;
-  }
-  function newestMessageId() {
-    var ids = Array.prototype.map.call(
-      document.querySelectorAll("#messages > .message[data-message-id]"),
-      function (el) { return Number(el.dataset.messageId); });
-    return ids.length ? Math.max.apply(null, ids) : 0;
-  }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
-      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
-    });
-  }
-  function nearBottom(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 60; }
-  function showNewest() {
-    var list = messageList();
-    if (list) list.scrollTop = list.scrollHeight;
-    var pill = document.getElementById("new-messages");
-    if (pill) pill.hidden = true;
-  }
-  // The extension's socket wrapper (htmx keeps it in the element's internal data).
-  function wrapper() {
-    var data = live["htmx-internal-data"];
-    return data && data.webSocket;
-  }
-  function reconnectIfClosed() {
-    var w = wrapper();
-    if (!connected && w && w.socket && w.socket.readyState === WebSocket.CLOSED) w.init();
-  }
   function sendFrame(frame) {
     if (!connected || !socket) return false;
-    socket.sendImmediately(JSON.stringify(frame));
+    socket.send(JSON.stringify(frame));
     return true;
   }
   function setStatus(text) {
@@ -76,28 +64,96 @@
     notice.textContent = text || "";
     notice.hidden = !text;
   }
+  function setState(state) { page.dataset.socket = state; }
+
+  // --- Connecting -------------------------------------------------------------------------
+
+  function retryDelay(tries) {
+    if (navigator.onLine === false) return RETRY_OFFLINE_MS;
+    return Math.random() * Math.min(RETRY_MOST_MS, RETRY_FIRST_MS * Math.pow(2, tries));
+  }
+  // The extension asks for a delay only when it is about to retry by itself (an abnormal
+  // close); the close event that follows then leaves the retry to it.
+  var extensionRetries = false;
+  htmx.config.wsReconnectDelay = function (tries) {
+    extensionRetries = true;
+    return retryDelay(tries);
+  };
+
+  var ownTries = 0;
+  var waitingForNetwork = null; // the wrapper to reconnect when the browser is online again
+  function reconnectLater(wrapper) {
+    if (navigator.onLine === false) {
+      waitingForNetwork = wrapper;
+      return;
+    }
+    setTimeout(function () {
+      if (!connected && !stopped) wrapper.reconnect();
+    }, retryDelay(ownTries++));
+  }
+  window.addEventListener("online", function () {
+    var wrapper = waitingForNetwork;
+    waitingForNetwork = null;
+    if (wrapper && !connected && !stopped) wrapper.reconnect();
+  });
+
+  page.addEventListener("htmx:wsConnecting", function () { setState("connecting"); });
+
+  page.addEventListener("htmx:wsOpen", function (event) {
+    socket = event.detail.socketWrapper;
+    connected = everConnected = true;
+    ownTries = 0;
+    setState("open");
+    setStatus("");
+    resume();
+    sendPending();
+  });
+
+  page.addEventListener("htmx:wsClose", function (event) {
+    var extensionRetrying = extensionRetries;
+    extensionRetries = false;
+    connected = false;
+    setState("closed");
+    var code = event.detail.event.code;
+    if (code === CLOSE.unauthenticated || code === CLOSE.deactivated) {
+      stop("You are logged out. Reload the page to log in again.");
+    } else if (code === CLOSE.too_many) {
+      stop("This site is open in too many tabs. Close some, then reload this one.");
+    } else {
+      // A frame over the server's limit closed the socket: what was sent is given back here,
+      // not sent again on reconnect (it would close the next socket too).
+      if (code === CLOSE.too_big) refused("That message is too big to send. Shorten it and send it again.", null);
+      setStatus("Reconnecting… messages you send now go out when the connection is back.");
+      if (!extensionRetrying) reconnectLater(event.detail.socketWrapper);
+    }
+  });
+
+  function stop(text) {
+    stopped = true;
+    setStatus(text);
+  }
 
   // --- Catching up ------------------------------------------------------------------------
 
   function resume() {
-    var list = messageList();
-    var room = openRoomId();
+    var list = chat.messageList();
+    var room = chat.openRoomId();
     if (!room) return;
     if (!list.hasAttribute("data-history")) {
-      sendFrame({ type: "resume", room: Number(room), after: newestMessageId() });
+      sendFrame({ type: "resume", room: Number(room), after: chat.newestMessageId() });
     }
     refreshChanged(list);
   }
 
   // The edits and deletes of the shown messages that this page may have missed.
   function refreshChanged(list) {
-    var ids = Array.prototype.map.call(list.querySelectorAll(":scope > .message[data-message-id]"),
-      function (el) { return Number(el.dataset.messageId); });
-    if (!ids.length || !list.dataset.changesUrl || !window.htmx) return;
+    var ids = chat.messageIds(list);
+    var quiet = document.getElementById("catch-up");
+    if (!ids.length || !list.dataset.changesUrl || !quiet) return;
     var url = list.dataset.changesUrl + "?from=" + Math.min.apply(null, ids) + "&to=" + Math.max.apply(null, ids);
-    // Aimed at the socket's element: the answer only replaces messages, and the page keeps
-    // its place (a swap into #messages would scroll it to the newest).
-    htmx.ajax("GET", url, { source: live, target: live, swap: "none" });
+    // Aimed at an element of its own: the answer only replaces messages out of band, and the
+    // page keeps its place (a swap into #messages would scroll it to the newest).
+    htmx.ajax("GET", url, { source: quiet, target: quiet, swap: "none" }).catch(function () {});
   }
 
   function sendPending() {
@@ -106,69 +162,80 @@
     });
   }
 
-  live.addEventListener("htmx:wsOpen", function (event) {
-    socket = event.detail.socketWrapper;
-    connected = true;
-    setStatus("");
-    resume();
-    sendPending();
-  });
-
-  live.addEventListener("htmx:wsClose", function (event) {
-    connected = false;
-    var code = event.detail.event.code;
-    if (code === 4401 || code === 4403) {
-      setStatus("You are logged out. Reload the page to log in again.");
-      return;
-    }
-    if (code === 4429) {
-      setStatus("This site is open in too many tabs. Close some, then reload this one.");
-      return;
-    }
-    setStatus("Reconnecting… messages you send now go out when the connection is back.");
-    // The extension retries by itself after abnormal closes; retry after the others too.
-    if ([1006, 1011, 1012, 1013].indexOf(code) < 0) setTimeout(reconnectIfClosed, 1000);
-  });
-
-  // Back online: reconnect now rather than at the end of the extension's back-off.
-  window.addEventListener("online", reconnectIfClosed);
-
   // Another room was opened: fetch anything sent between its render and now.
   var shownRoom = null;
   function roomMaybeChanged() {
-    var room = openRoomId();
+    var room = chat.openRoomId();
     if (room !== shownRoom) {
       shownRoom = room;
       resume();
     }
   }
-  document.addEventListener("DOMContentLoaded", function () { shownRoom = openRoomId(); });
-  document.body.addEventListener("htmx:afterSettle", roomMaybeChanged);
+  document.addEventListener("DOMContentLoaded", function () { shownRoom = chat.openRoomId(); });
+  page.addEventListener("htmx:afterSettle", roomMaybeChanged);
 
-  // --- Frames from the server -------------------------------------------------------------
+  // --- Control frames from the server (JSON) ----------------------------------------------
 
-  live.addEventListener("htmx:wsBeforeMessage", function (event) {
-    var html = event.detail.message;
-    if (html.indexOf('data-live="resync"') >= 0) resume();
+  var control = {
+    resync: function () { resume(); },
+    reload: function (frame) {
+      if (String(frame.room) === chat.openRoomId()) window.location.reload();
+    },
+    presence: function (frame) {
+      document.querySelectorAll(".presence-" + Number(frame.user)).forEach(function (dot) {
+        dot.classList.toggle("online", !!frame.online);
+        dot.title = frame.online ? "Online" : "Offline";
+        var words = dot.querySelector(".visually-hidden");
+        if (words) words.textContent = frame.online ? "online" : "offline";
+      });
+    },
+    typing: function (frame) {
+      var line = document.getElementById("typing-" + Number(frame.room));
+      if (!line || String(frame.user) === me) return;
+      line.textContent = frame.name + " is typing…";
+      clearTimeout(typingTimers[line.id]);
+      typingTimers[line.id] = setTimeout(function () {
+        var current = document.getElementById(line.id);
+        if (current) current.textContent = "";
+      }, TYPING_SHOWN_MS);
+    },
+    badge: function (frame) {
+      var badge = frame.badge === "requests" && document.getElementById("requests-badge");
+      if (!badge) return;
+      var count = Number(frame.count) || 0;
+      badge.textContent = String(count);
+      badge.classList.toggle("hidden", !count);
+      badge.setAttribute("aria-label", count + " pending friend request" + (count === 1 ? "" : "s"));
+    },
     // A friend came or went: the friend list (#friend-rows) reloads itself on this event.
-    if (html.indexOf('data-live="friends"') >= 0) htmx.trigger(document.body, "friends-changed");
-    if (html.indexOf('data-live="reload"') >= 0) {
-      var match = /data-room-id="(\d+)"/.exec(html);
-      if (match && match[1] === openRoomId()) window.location.reload();
+    friends: function () { htmx.trigger(document.body, "friends-changed"); },
+    notice: function (frame) { setStatus(frame.text); },
+    error: function (frame) { refused(frame.text, frame.room == null ? null : String(frame.room)); },
+  };
+
+  page.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var text = event.detail.message;
+    if (typeof text !== "string" || text.charAt(0) !== "{") return; // HTML: htmx swaps it
+    event.preventDefault(); // nothing for htmx to swap
+    var frame;
+    try {
+      frame = JSON.parse(text);
+    } catch (error) {
+      return;
     }
+    if (Object.prototype.hasOwnProperty.call(control, frame.type)) control[frame.type](frame);
   });
 
-  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+  // --- HTML frames: what htmx swaps, and what follows ------------------------------------
+
+  page.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     var fragment = event.detail.fragment;
     if (target.id === "messages" && target.hasAttribute("data-history")) {
       event.detail.shouldSwap = false; // older messages on show: "Jump to the newest" gets the new ones
     } else if (target.id === "messages") {
-      // Keyed by id: a message already on the page (resume, a repeat) is not added again.
-      Array.prototype.forEach.call(fragment.querySelectorAll(".message[data-message-id]"), function (el) {
-        if (document.getElementById(el.id)) el.remove();
-      });
-      target.dataset.wasNearBottom = nearBottom(target) ? "1" : "";
+      chat.dropShownMessages(fragment); // a resume, a repeat: keyed by id
+      target.dataset.wasNearBottom = chat.nearBottom(target) ? "1" : "";
     } else if (target.classList && target.classList.contains("message")) {
       // A message replacing itself: never with an older state than the one shown.
       var incoming = fragment.firstElementChild;
@@ -187,6 +254,13 @@
         var old = document.getElementById(el.id);
         if (old) old.remove();
       });
+    } else if (target.classList && target.classList.contains("room-preview")) {
+      // The preview carries who sent the message (copied before htmx swaps its text).
+      var source = fragment.firstElementChild || fragment;
+      if (source && source.dataset) {
+        target.dataset.senderId = source.dataset.senderId || "";
+        target.dataset.changed = source.dataset.live === "preview-changed" ? "1" : "";
+      }
     }
   });
 
@@ -205,36 +279,11 @@
     });
   });
 
-  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+  page.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.detail.target;
     if (target.id === "messages") onMessagesAdded(target);
     else if (target.classList && target.classList.contains("room-preview")) onPreview(target);
-    else if (target.classList && target.classList.contains("typing")) onTyping(target);
   });
-
-  // --- Read marks -------------------------------------------------------------------------
-
-  var readUpTo = {}; // room id -> the newest message id this page told the server it showed
-  var readTimer = null;
-  var lastReadAt = 0;
-  function sendRead() {
-    var list = messageList();
-    var room = openRoomId();
-    if (!room || list.hasAttribute("data-history") || document.visibilityState !== "visible") return;
-    var newest = newestMessageId();
-    if (newest > (readUpTo[room] || 0) && sendFrame({ type: "read", room: Number(room), up_to: newest })) {
-      readUpTo[room] = newest;
-      lastReadAt = Date.now();
-    }
-  }
-  function readSoon() {
-    if (readTimer) return;
-    readTimer = setTimeout(function () {
-      readTimer = null;
-      sendRead();
-    }, Math.max(0, lastReadAt + 1000 - Date.now()));
-  }
-  document.addEventListener("visibilitychange", readSoon);
 
   function onMessagesAdded(list) {
     readSoon();
@@ -248,7 +297,7 @@
     if (typing) typing.textContent = "";
     sortMessages(list);
     // Following the conversation, or just sent something from this tab: show the newest.
-    if (list.dataset.wasNearBottom || sentHere) showNewest();
+    if (list.dataset.wasNearBottom || sentHere) chat.showNewest();
     else {
       var pill = document.getElementById("new-messages");
       if (pill) pill.hidden = false;
@@ -279,7 +328,7 @@
     if (list.firstElementChild !== item) list.insertBefore(item, list.firstElementChild);
     var senderId = preview.querySelector("[data-sender-id]");
     var sender = preview.dataset.senderId || (senderId && senderId.dataset.senderId);
-    if (roomId === openRoomId() || sender === me) return;
+    if (roomId === chat.openRoomId() || sender === me) return;
     var meta = item.querySelector(".room-meta");
     var badge = item.querySelector(".badge.unread");
     if (!badge && meta) {
@@ -294,26 +343,29 @@
     }
   }
 
-  function onTyping(line) {
-    if (line.dataset.userId === me) { line.textContent = ""; return; }
-    clearTimeout(typingTimers[line.id]);
-    typingTimers[line.id] = setTimeout(function () {
-      var current = document.getElementById(line.id);
-      if (current) current.textContent = "";
-    }, 5000);
-  }
+  // --- Read marks -------------------------------------------------------------------------
 
-  // The preview element carries who sent the message (copied before htmx swaps its text).
-  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
-    var target = event.detail.target;
-    if (target.classList && target.classList.contains("room-preview")) {
-      var source = event.detail.fragment.firstElementChild || event.detail.fragment;
-      if (source && source.dataset) {
-        target.dataset.senderId = source.dataset.senderId || "";
-        target.dataset.changed = source.dataset.live === "preview-changed" ? "1" : "";
-      }
+  var readUpTo = {}; // room id -> the newest message id this page told the server it showed
+  var readTimer = null;
+  var lastReadAt = 0;
+  function sendRead() {
+    var list = chat.messageList();
+    var room = chat.openRoomId();
+    if (!room || list.hasAttribute("data-history") || document.visibilityState !== "visible") return;
+    var newest = chat.newestMessageId();
+    if (newest > (readUpTo[room] || 0) && sendFrame({ type: "read", room: Number(room), up_to: newest })) {
+      readUpTo[room] = newest;
+      lastReadAt = Date.now();
     }
-  });
+  }
+  function readSoon() {
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      sendRead();
+    }, Math.max(0, lastReadAt + READ_EVERY_MS - Date.now()));
+  }
+  document.addEventListener("visibilitychange", readSoon);
 
   // --- Sending ----------------------------------------------------------------------------
 
@@ -336,71 +388,83 @@
     if (form) form.classList.toggle("sending", on);
   }
 
-  // Capture phase: the socket takes the send before htmx's own (HTTP) handler sees it.
-  document.addEventListener("submit", function (event) {
+  // The send form (ws-send) is submitted: make its frame, or keep it for later.
+  page.addEventListener("htmx:wsConfigSend", function (event) {
     var form = event.target;
     if (form.id !== "send-form") return;
-    var room = openRoomId();
+    var room = chat.openRoomId();
     var box = form.querySelector("textarea[name=body]");
-    // Never connected (no WebSocket here): the form posts over HTTP as it is.
-    if (!room || !box || !socket) return;
-    event.preventDefault();
-    event.stopPropagation();
-    var body = box.value;
-    if (!body.trim()) return;
+    var body = box ? box.value : "";
+    if (!room || !body.trim()) {
+      event.preventDefault();
+      return;
+    }
+    if (!everConnected) {
+      // No socket on this page (yet): the form posts over HTTP, as it does without JavaScript.
+      event.preventDefault();
+      htmx.ajax("POST", form.action, { source: form, target: "#messages", swap: "beforeend" }).catch(function () {});
+      return;
+    }
     var idField = form.querySelector("input[name=client_id]");
-    var item = { room: room, body: body, client_id: (idField && idField.value) || uuid() };
+    var item = { room: room, body: body, client_id: (idField && idField.value) || chat.uuid() };
     pending.push(item);
-    if (idField) idField.value = uuid(); // the next message gets a new id
+    if (idField) idField.value = chat.uuid(); // the next message gets a new id
     setSending(true);
     var error = document.getElementById("send-error");
     if (error) error.textContent = "";
-    if (!sendFrame({ type: "send", room: Number(room), body: body, client_id: item.client_id })) {
+    if (!connected) {
+      // Kept here (not in the extension's queue): every pending message goes out on reconnect.
+      event.preventDefault();
       setStatus("Not connected: your message stays in the box and is sent when the connection is back.");
-    } else if (box.value === body) {
-      // Keep the text until it is confirmed only if we are offline; online, clear at once
-      // and put it back should the server refuse it.
-      box.value = "";
-      item.cleared = true;
+      return;
     }
-  }, true);
-
-  // A refusal (too fast, too long…): give the text back so nothing typed is lost.
-  live.addEventListener("htmx:wsAfterMessage", function (event) {
-    if (event.detail.message.indexOf('data-live="error"') < 0) return;
-    var box = document.getElementById("message-body");
-    var refused = pending.filter(function (item) { return item.cleared; });
-    pending = pending.filter(function (item) { return !item.cleared; });
-    if (box && refused.length && !box.value) box.value = refused[refused.length - 1].body;
-    setSending(false);
+    event.detail.messageBody = JSON.stringify({ type: "send", room: Number(room), body: body, client_id: item.client_id });
+    // Online, the box empties at once; a refusal puts the text back.
+    box.value = "";
+    item.cleared = true;
   });
 
-  // Typing: tell the room at most every 2 seconds while the box changes.
+  // A refused frame (too fast, too long…): shown under the message box of its room, and the
+  // refused text given back so nothing typed is lost.
+  function refused(text, room) {
+    var here = room === null || room === chat.openRoomId();
+    var line = document.getElementById("send-error");
+    if (here && line) line.textContent = text;
+    else chat.toast(text, "error");
+    var giveBack = pending.filter(function (item) { return item.cleared && (room === null || item.room === room); });
+    pending = pending.filter(function (item) { return giveBack.indexOf(item) < 0; });
+    var last = giveBack[giveBack.length - 1];
+    var box = document.getElementById("message-body");
+    if (last && box && !box.value && last.room === chat.openRoomId()) box.value = last.body;
+    if (!pending.length) setSending(false);
+  }
+
+  // Typing: tell the room at most as often as the server relays it, while the box changes.
   document.addEventListener("input", function (event) {
     if (event.target.id !== "message-body") return;
     var now = Date.now();
-    var room = openRoomId();
-    if (room && now - lastTypingSent > 2000 && sendFrame({ type: "typing", room: Number(room) })) {
+    var room = chat.openRoomId();
+    if (room && now - lastTypingSent > TYPING_EVERY_MS && sendFrame({ type: "typing", room: Number(room) })) {
       lastTypingSent = now;
     }
   });
 
   document.addEventListener("click", function (event) {
-    if (event.target.id === "new-messages") showNewest();
+    if (event.target.id === "new-messages") chat.showNewest();
   });
 
   var watched = null;
   function watchScroll() {
-    var list = messageList();
+    var list = chat.messageList();
     if (!list || list === watched) return;
     watched = list;
     list.addEventListener("scroll", function () {
-      if (nearBottom(list)) {
+      if (chat.nearBottom(list)) {
         var pill = document.getElementById("new-messages");
         if (pill) pill.hidden = true;
       }
     });
   }
   document.addEventListener("DOMContentLoaded", watchScroll);
-  document.body.addEventListener("htmx:afterSettle", watchScroll);
+  page.addEventListener("htmx:afterSettle", watchScroll);
 })();

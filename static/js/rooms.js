@@ -2,13 +2,14 @@
 // favorite or a search result), keep the reader's place when older messages load above,
 // send with Enter (Shift+Enter for a new line), and empty the box once a message is stored.
 // Also: the emoji palette, editing in place, and sending pictures and files (a button or
-// drag and drop, checked for size before anything is sent, with progress).
+// drag and drop, checked for size before anything is sent, one after another, with
+// progress): htmx posts each (`hx-encoding` on #upload-form), and its progress events move
+// the bar. Uses chat.js; the socket's side is live.js.
 (function () {
-  function messageList() { return document.getElementById("messages"); }
-  function showNewest() {
-    var list = messageList();
-    if (list) list.scrollTop = list.scrollHeight;
-  }
+  "use strict";
+
+  var messageList = chat.messageList;
+  var showNewest = chat.showNewest;
 
   // #message-<id> in the address: show that message, marked, rather than the newest.
   function showLinkedMessage() {
@@ -46,7 +47,6 @@
       list.scrollTop = list.scrollHeight - distanceFromBottom;
       distanceFromBottom = null;
     } else {
-      // htmx.swap() (a sent file) settles without a detail.target: the event's own element.
       var target = event.detail.target || event.target;
       if (target.id === "room-pane" || target.id === "messages") showNewest();
     }
@@ -71,17 +71,6 @@
     if (form.id === "send-form" && event.detail.xhr.status < 300) {
       form.querySelector("textarea").value = "";
     }
-  });
-
-  // --- Toasts that htmx adds (a refused action) fade like the others ----------------------
-
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (event.detail.target.id !== "toasts") return;
-    event.detail.target.querySelectorAll(".toast:not([data-fading])").forEach(function (toast) {
-      toast.dataset.fading = "1";
-      setTimeout(function () { toast.classList.add("fade"); }, 4000);
-      setTimeout(function () { toast.remove(); }, 4600);
-    });
   });
 
   // --- Emoji: insert at the cursor of the message box ---------------------------------------
@@ -116,13 +105,13 @@
     if (inside) open.querySelector("summary").focus(); // focus stays where the palette was
   });
 
-  // Capture: the socket's own submit handler (live.js) stops the event there.
+  // Capture: before the send form's own handler (htmx's ws-send) takes the submit.
   document.addEventListener("submit", function () { closePalettes(); }, true);
 
   // --- Editing in place ---------------------------------------------------------------------
 
-  // Own messages can be edited for 15 minutes: the Edit link goes once that time is up (the
-  // server refuses later edits whatever the page shows).
+  // Own messages can be edited for a while (data-edit-until, from the settings): the Edit link
+  // goes once that time is up (the server refuses later edits whatever the page shows).
   function closeExpiredEdits() {
     var now = Date.now();
     document.querySelectorAll(".message[data-edit-until]:not(.edit-closed)").forEach(function (message) {
@@ -142,21 +131,30 @@
     box.form.scrollIntoView({ block: "nearest" });
   });
 
-  // --- Pictures and files -------------------------------------------------------------------
 
-  function uploadForm() { return document.getElementById("upload-form"); }
+  // --- Answers swapped into the message list ------------------------------------------------
+
+  // A message posted over HTTP (a file, or a text before the socket ever connected) comes
+  // back as the answer; the socket may have brought it already, and a message is never
+  // shown twice.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "messages" || typeof event.detail.serverResponse !== "string") return;
+    var template = document.createElement("template");
+    template.innerHTML = event.detail.serverResponse;
+    var before = template.content.querySelectorAll(".message[data-message-id]").length;
+    chat.dropShownMessages(template.content);
+    if (template.content.querySelectorAll(".message[data-message-id]").length !== before) {
+      event.detail.serverResponse = template.innerHTML;
+    }
+  });
+
+  // --- Pictures and files -------------------------------------------------------------------
 
   function sizeText(bytes) {
     if (bytes < 1024) return bytes + " bytes";
     if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
     return (bytes / (1024 * 1024)).toFixed(1) + " MB";
-  }
-
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
-      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
-    });
   }
 
   function showStatus(text, fraction) {
@@ -172,62 +170,57 @@
     if (error) error.textContent = text;
   }
 
-  // The server's answer is the new message (and its room's list item); the socket may have
-  // brought the message already, and a message is never shown twice.
-  function showSent(html) {
-    var list = messageList();
-    if (!list || !window.htmx) return;
-    var template = document.createElement("template");
-    template.innerHTML = window.chatDropUnshown ? window.chatDropUnshown(html) : html;
-    template.content.querySelectorAll(".message[data-message-id]").forEach(function (message) {
-      if (document.getElementById(message.id)) message.remove();
-    });
-    htmx.swap(list, template.innerHTML, { swapStyle: "beforeend" });
-    showNewest();
-  }
+  var sending = null; // {file, form, done} while a file is on its way
 
-  function upload(file) {
-    var form = uploadForm();
+  // Each file is its own request (its own client id), which htmx makes from #upload-form:
+  // multipart (hx-encoding), the answer swapped into #messages (hx-target, hx-swap).
+  function upload(form, file) {
     var limit = Number(form.dataset.maxBytes);
     if (file.size > limit) {
       showError(file.name + " is " + sizeText(file.size) + "; files can be at most " + sizeText(limit) + ".");
       return Promise.resolve();
     }
-    return new Promise(function (done) {
-      var data = new FormData();
-      data.append("file", file);
-      data.append("client_id", uuid());
-      var request = new XMLHttpRequest();
-      request.open("POST", form.action);
-      request.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-      request.setRequestHeader("HX-Request", "true");
-      request.upload.addEventListener("progress", function (event) {
-        if (event.lengthComputable) showStatus("Sending " + file.name + "…", event.loaded / event.total);
-      });
-      request.addEventListener("load", function () {
-        if (request.status < 300) showSent(request.responseText);
-        else if (request.status === 422) {
-          showError(new DOMParser().parseFromString(request.responseText, "text/html").body.textContent);
-        } else if (request.status === 413) showError(file.name + " is too large to send.");
-        else showError("Sending " + file.name + " failed. Try again.");
-        done();
-      });
-      request.addEventListener("error", function () {
-        showError("Sending " + file.name + " failed: no connection. Try again.");
-        done();
-      });
-      showError("");
-      showStatus("Sending " + file.name + "…", 0);
-      request.send(data);
-    });
+    showError("");
+    showStatus("Sending " + file.name + "…", 0);
+    sending = { file: file, form: form, done: 0 };
+    var request = htmx.ajax("POST", form.action, { source: form, values: { file: file, client_id: chat.uuid() } });
+    // A lost connection rejects; htmx:afterRequest has said so by then.
+    return request.catch(function () {}).then(function () { sending = null; });
   }
 
-  // One file after the other, so they arrive in the order they were chosen.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    // The upload's progress, then the answer's: the bar only moves forward.
+    if (!sending || event.target !== sending.form || !event.detail.lengthComputable || !event.detail.total) return;
+    sending.done = Math.max(sending.done, event.detail.loaded / event.detail.total);
+    showStatus("Sending " + sending.file.name + "…", sending.done);
+  });
+
+  // A refusal is not swapped into the list (the page's htmx config swaps 422 answers).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (sending && event.detail.elt === sending.form && event.detail.xhr.status >= 300) event.detail.shouldSwap = false;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!sending || event.detail.elt !== sending.form) return;
+    var name = sending.file.name;
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 200 && xhr.status < 300) return;
+    if (xhr.status === 422) {
+      showError(new DOMParser().parseFromString(xhr.responseText, "text/html").body.textContent.trim());
+    } else if (xhr.status === 413) showError(name + " is too large to send.");
+    else if (xhr.status === 0) showError("Sending " + name + " failed: no connection. Try again.");
+    else showError("Sending " + name + " failed. Try again.");
+  });
+
+  // One file after the other, so they arrive in the order they were chosen, to the room they
+  // were chosen in (opening another room stops the rest).
   function uploadAll(files) {
+    var form = document.getElementById("upload-form");
+    if (!form) return;
     var queue = Array.prototype.slice.call(files);
     var next = function () {
-      if (!queue.length) { showStatus(""); return; }
-      upload(queue.shift()).then(next);
+      if (!queue.length || !form.isConnected) { showStatus(""); return; }
+      upload(form, queue.shift()).then(next);
     };
     next();
   }
@@ -243,7 +236,7 @@
   }
   function dropPane(event) {
     var pane = event.target.closest && event.target.closest("#room-pane");
-    return pane && uploadForm() && carriesFiles(event) ? pane : null;
+    return pane && document.getElementById("upload-form") && carriesFiles(event) ? pane : null;
   }
 
   document.addEventListener("dragover", function (event) {

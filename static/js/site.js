@@ -1,40 +1,34 @@
-// Small site-wide behaviour: toasts fade out; HTMX error responses become a toast; swaps
-// aimed at something the page does not show are dropped quietly.
+// Small site-wide behaviour: toasts fade out (those of the page and those htmx adds); HTMX
+// error responses become a toast; swaps aimed at something the page does not show are
+// dropped quietly. Uses chat.js.
 (function () {
-  function dismissLater(toast) {
-    setTimeout(function () { toast.classList.add("fade"); }, 4000);
-    setTimeout(function () { toast.remove(); }, 4600);
-  }
-  function showToast(text, kind) {
-    var box = document.getElementById("toasts");
-    if (!box) return;
-    var toast = document.createElement("div");
-    toast.className = "toast toast-" + (kind || "info");
-    toast.setAttribute("role", "status");
-    toast.textContent = text;
-    box.appendChild(toast);
-    dismissLater(toast);
-  }
-  window.chatToast = showToast;
+  "use strict";
+
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(dismissLater);
+    document.querySelectorAll("#toasts .toast").forEach(chat.fadeLater);
   });
+  // A refused action's toast arrives out of band (rooms/chat.html#action-error).
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target.id !== "toasts") return;
+    event.detail.target.querySelectorAll(".toast").forEach(chat.fadeLater);
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status === 429) showToast("Too many tries. Please wait and try again.", "error");
-    else if (xhr.status >= 500) showToast("Something went wrong on our side. Please try again.", "error");
-    else if (xhr.status === 404) showToast("Not found.", "error");
+    if (xhr.status === 429) chat.toast("Too many tries. Please wait and try again.", "error");
+    else if (xhr.status >= 500) chat.toast("Something went wrong on our side. Please try again.", "error");
+    else if (xhr.status === 404) chat.toast("Not found.", "error");
   });
   document.addEventListener("htmx:sendError", function () {
-    showToast("Cannot reach the server. Check your connection.", "error");
+    chat.toast("Cannot reach the server. Check your connection.", "error");
   });
 
   // --- Out-of-band swaps for things this page does not show -------------------------------
-  // A live frame names its targets (a room's open pane, its item in the room list, a typing
-  // line, a presence dot), and every tab gets every frame of its person's rooms: on the friend
-  // list there is no room pane, with room A open there is no typing line of room B. Such
-  // parts are dropped before htmx swaps, which would log htmx:oobErrorNoTarget for each.
-  // The extension is on <body>: socket frames (#live) and HTMX responses alike.
+  // A live frame names its targets (a room's open pane, its item in the room list, a message),
+  // and every tab gets every frame of its person's rooms: on the friend list there is no room
+  // pane, with room A open there is no message of room B. Such parts are dropped before htmx
+  // swaps, which would log htmx:oobErrorNoTarget for each. The extension is on <body>: socket
+  // frames and HTMX responses alike.
 
   function oobTargetShown(element, root) {
     var spec = element.getAttribute("hx-swap-oob");
@@ -64,7 +58,6 @@
     });
     return dropped ? template.innerHTML : html;
   }
-  window.chatDropUnshown = dropUnshown;
 
   if (window.htmx) {
     htmx.defineExtension("drop-unshown", {

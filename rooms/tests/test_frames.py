@@ -1,0 +1,115 @@
+"""
+What the socket sends (rooms/frames.py, realtime/PROTOCOL.md): control frames are one JSON
+object each, with a `type`; HTML frames are out-of-band swaps, each message keyed by its id.
+"""
+
+import json
+import uuid
+from html.parser import HTMLParser
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from rooms import frames
+from rooms.models import Message, Room
+
+from .sockets import connect, frame_with, send
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_control_frame_is_one_json_object_with_its_type_and_fields(alice):
+    assert [json.loads(frame) for frame in [
+        frames.resync(),
+        frames.reload_room(7),
+        frames.presence(alice.pk, True),
+        frames.presence(alice.pk, False),
+        frames.typing(7, alice),
+        frames.requests_badge(3),
+        frames.friends_changed(),
+        frames.notice("Reconnecting"),
+        frames.error("Choose a room first."),
+        frames.error("This room does not exist.", room_id=7),
+    ]] == [
+        {"type": "resync"},
+        {"type": "reload", "room": 7},
+        {"type": "presence", "user": alice.pk, "online": True},
+        {"type": "presence", "user": alice.pk, "online": False},
+        {"type": "typing", "room": 7, "user": alice.pk, "name": "Alice"},
+        {"type": "badge", "badge": "requests", "count": 3},
+        {"type": "friends"},
+        {"type": "notice", "text": "Reconnecting"},
+        {"type": "error", "text": "Choose a room first.", "room": None},
+        {"type": "error", "text": "This room does not exist.", "room": 7},
+    ]
+
+
+def test_control_frames_carry_text_as_text(alice):
+    alice.nickname = "<b>Al & Co</b> 🧗"
+    # The page writes it as text: nothing is escaped for HTML on the way, nothing is markup.
+    assert json.loads(frames.typing(1, alice))["name"] == "<b>Al & Co</b> 🧗"
+    assert json.loads(frames.error('Unknown frame type: "<x>".'))["text"] == 'Unknown frame type: "<x>".'
+    assert frames.notice("ok").startswith('{"type":"notice"')  # the page tells JSON from HTML by its first character
+
+
+class TopLevel(HTMLParser):
+    """The top-level elements of a fragment, with their attributes."""
+
+    VOID = {"img", "input", "br", "link", "meta"}
+
+    def __init__(self, html):
+        super().__init__()
+        self.depth, self.elements = 0, []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            self.elements.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        self.depth -= 1
+
+
+def test_html_frames_are_swaps_and_a_message_carries_its_id(alice, bob):
+    from friends.models import Friendship
+
+    Friendship.objects.befriend(alice, bob)
+    room, _ = Room.objects.get_or_create_direct(alice, bob)
+    message = Message.objects.post(room, bob, "hello")
+    listed = Room.objects.for_user(alice).get(pk=room.pk)
+
+    for html in (frames.message(message), frames.message_changed(message, latest=True), frames.room_added(listed)):
+        assert not html.lstrip().startswith("{")
+        assert all("hx-swap-oob" in attrs for _, attrs in TopLevel(html).elements), html
+
+    new = TopLevel(frames.message(message)).elements
+    assert [attrs["hx-swap-oob"] for _, attrs in new] == [
+        f"beforeend:#messages[data-room-id='{room.pk}']",
+        f"innerHTML:#room-item-{room.pk} .room-preview",
+        f"outerHTML:#room-item-{room.pk} time",
+    ]
+    assert f'<li id="message-{message.pk}" class="message" data-message-id="{message.pk}"' in frames.message(message)
+    changed = TopLevel(frames.message_changed(message, latest=False)).elements
+    assert changed == [("li", changed[0][1])] and changed[0][1]["id"] == f"message-{message.pk}"
+    assert changed[0][1]["hx-swap-oob"] == "outerHTML" and changed[0][1]["data-version"] == str(message.version)
+    assert [attrs["hx-swap-oob"] for _, attrs in TopLevel(frames.room_added(listed)).elements] == ["afterbegin:#room-items"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_degraded_delivery_tells_the_sender_in_a_frame_of_its_own(alice, bob, direct_room, monkeypatch):
+    monkeypatch.setattr("rooms.models.live.broadcast", lambda *args, **kwargs: False)  # the layer is down
+    socket = await connect(alice)
+    try:
+        await send(socket, type="send", room=direct_room.pk, body="into the storm", client_id=str(uuid.uuid4()))
+        stored = await frame_with(socket, "into the storm")
+        notice = await socket.receive_from(timeout=3)
+        message = await sync_to_async(Message.objects.get)(body="into the storm")
+        assert f'id="message-{message.pk}"' in stored and "degraded" not in stored
+        assert json.loads(notice) == {
+            "type": "notice",
+            "text": "Live delivery is degraded: your message is stored, and others will see it when they catch up.",
+        }
+    finally:
+        await socket.disconnect()
