@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core.counters import RateLimit, per_window
-from realtime.protocol import control
 from realtime.publish import publish_on_commit, user_group
 
+from . import frames
 from .models import FriendError, FriendRequest, Friendship, _pair
 
 # New requests per sender (a request that accepts the other's pending one is not counted).
@@ -98,7 +98,7 @@ def _badge_changed(user_id):
     """After commit, every open tab of the user shows their new count of waiting requests."""
 
     def frame():
-        return control("badge", badge="requests", count=FriendRequest.objects.waiting_for(user_id).count())
+        return frames.requests_badge(FriendRequest.objects.waiting_for(user_id).count())
 
     publish_on_commit(user_group(user_id), frame)
 
@@ -106,4 +106,4 @@ def _badge_changed(user_id):
 def _friends_changed(*user_ids):
     """After commit, every open tab of these people reloads its friend list (if it shows one)."""
     for user_id in user_ids:
-        publish_on_commit(user_group(user_id), control("friends"))
+        publish_on_commit(user_group(user_id), frames.friends_changed())

@@ -111,7 +111,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self._announce_presence(online=False)
 
     async def _announce_presence(self, online):
-        frame = protocol.control("presence", user=self.user_id, online=online)
+        frame = protocol.presence(self.user_id, online)
         for group in self.presence_audience:
             await apublish(group, frame)
 

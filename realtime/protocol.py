@@ -50,7 +50,13 @@ def notice(text):
 
 
 def resync():
+    """After a layer outage: the page resumes what it shows and refreshes what changed."""
     return control("resync")
+
+
+def presence(user_id, online):
+    """Every presence dot of that person on the page turns on or off."""
+    return control("presence", user=user_id, online=bool(online))
 
 
 def read_id(value):

@@ -13,21 +13,16 @@ Two kinds of frame, each sent on its own, never run together:
   and the page builds what they show.
 """
 
-import json
-
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from realtime.protocol import control
 
 TEMPLATE = "rooms/frames.html"
 
 
 def _render(partial, **context):
     return render_to_string(f"{TEMPLATE}#{partial}", context)
-
-
-def _control(kind, **fields):
-    """A control frame: one JSON object, `type` first, as compact as JSON goes."""
-    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- HTML frames: swaps -----------------------------------------------------------------------
@@ -56,44 +51,14 @@ def room_added(room):
     return _render("room-added", r=room, chat_url=reverse("rooms:chat"))
 
 
-# --- Control frames: JSON ---------------------------------------------------------------------
-
-
-def resync():
-    """After a layer outage: the page resumes its open room and refreshes its changed messages."""
-    return _control("resync")
+# --- Control frames: JSON (realtime/PROTOCOL.md; realtime and friends build their own) ------
 
 
 def reload_room(room_id):
     """Too far behind to replay: a page with that room open reloads it."""
-    return _control("reload", room=room_id)
-
-
-def presence(user_id, online):
-    """Every presence dot of that person on the page turns on or off."""
-    return _control("presence", user=user_id, online=bool(online))
+    return control("reload", room=room_id)
 
 
 def typing(room_id, user):
     """"<name> is typing…" for a few seconds in that room's typing line (the page writes it)."""
-    return _control("typing", room=room_id, user=user.pk, name=user.display_name)
-
-
-def requests_badge(count):
-    """The navigation's count of friend requests waiting for the reader."""
-    return _control("badge", badge="requests", count=count)
-
-
-def friends_changed():
-    """Someone became the reader's friend or stopped being one: an open friend list reloads."""
-    return _control("friends")
-
-
-def notice(text):
-    """The live notice line (the connection's state, a degraded delivery, too many tabs)."""
-    return _control("notice", text=text)
-
-
-def error(text, room_id=None):
-    """A refused client frame: shown under the message box of that room (or of any room)."""
-    return _control("error", text=text, room=room_id)
+    return control("typing", room=room_id, user=user.pk, name=user.display_name)

@@ -168,6 +168,22 @@ async def on_read(socket, frame):
         await _mark_read(socket.user, room_id, up_to)
 
 
+@registry.handles("typing")
+@_about_the_room
+async def on_typing(socket, frame):
+    room_id = _room_id(frame)
+    _require_joined(socket, room_id)
+    try:
+        first_in_a_while = await sync_to_async(shared_cache().add, thread_sensitive=False)(
+            f"typing:{room_id}:{socket.user_id}", 1, settings.TYPING_EVERY_SECONDS
+        )
+    except Exception:  # the cache is down: typing is a nicety, skip it
+        log.warning("chat: typing throttle unavailable", exc_info=True)
+        return
+    if first_in_a_while:
+        await apublish(room_group(room_id), frames.typing(room_id, socket.user), exclude_user=socket.user_id)
+
+
 # --- Events ---------------------------------------------------------------------------------
 
 

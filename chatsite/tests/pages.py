@@ -134,7 +134,7 @@ def admin_paths(site):
         "rooms.room": site.group,
         "rooms.membership": site.group.memberships.first(),
         "rooms.message": site.picture,
-        "rooms.report": Report.objects.first(),
+        "moderation.report": Report.objects.first(),
     }
     paths = [reverse("admin:index"), reverse("admin:login")]
     for model in admin.site._registry:

@@ -129,7 +129,7 @@ def test_the_report_page_shows_the_message_as_the_chat_does(client, alice, bob, 
         return re.search(rf'<li id="message-{rude.pk}" .*?</li>', html, re.S).group(0)
 
     chat = html_of(client.get(reverse("rooms:room", args=[direct_room.pk])))
-    report = html_of(client.get(reverse("rooms:report_message", args=[direct_room.pk, rude.pk])))
+    report = html_of(client.get(reverse("moderation:report_message", args=[direct_room.pk, rude.pk])))
     shown = re.search(r'<ol class="messages reported-message" id="reported-message"[^>]*>(.*?)</ol>', report, re.S).group(1)
     assert message_in(shown) == message_in(chat)
     assert 'rel="noopener nofollow ugc"' in message_in(shown)

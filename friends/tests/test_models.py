@@ -258,7 +258,7 @@ def test_accepting_makes_both_people_friends(alice, bob):
 def test_accepting_is_one_transaction(alice, bob):
     request = FriendRequestFactory(from_user=alice, to_user=bob)
 
-    with mock.patch.object(Friendship.objects, "befriend", side_effect=IntegrityError("boom")):
+    with mock.patch("friends.actions.befriend", side_effect=IntegrityError("boom")):
         with pytest.raises(IntegrityError):
             request.accept(by=bob)
 

@@ -168,7 +168,7 @@ def reported(group, alice, bob, carol):
 def test_the_queue_lists_open_reports_first_with_message_room_and_both_users(mod_client, reported, moderator):
     Report.objects.filter(pk=reported["by_carol"].pk).resolve(moderator, Report.Status.DISMISSED)
 
-    page = mod_client.get("/admin/rooms/report/")
+    page = mod_client.get("/admin/moderation/report/")
 
     rows = list(page.context["cl"].result_list)
     assert rows == [reported["of_fine"], reported["by_alice"], reported["by_carol"]]

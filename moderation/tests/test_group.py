@@ -14,11 +14,11 @@ def test_the_migration_made_the_group_with_exactly_these_permissions(db):
     assert granted == [
         "accounts.change_user",
         "accounts.view_user",
-        "rooms.change_report",
+        "moderation.change_report",
+        "moderation.view_report",
         "rooms.delete_message",
         "rooms.view_membership",
         "rooms.view_message",
-        "rooms.view_report",
         "rooms.view_room",
     ]
 

@@ -27,7 +27,7 @@ def test_moderators_see_nothing_else(mod_client):
         ("rooms", "Room"),
         ("rooms", "Membership"),
         ("rooms", "Message"),
-        ("rooms", "Report"),
+        ("moderation", "Report"),
     }
     assert mod_client.get("/admin/friends/friendship/").status_code == 403
     assert mod_client.get("/admin/auth/group/").status_code == 403
@@ -145,7 +145,7 @@ def test_a_moderator_resolves_reports_only_through_the_actions(mod_client, spam,
 
     assert page.status_code == 200 and not page.context["has_change_permission"]
     assert [name for name, _ in actions if name] == ["dismiss", "delete_reported_messages", "ban_senders"]
-    assert mod_client.post(f"/admin/rooms/report/{report.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert mod_client.post(f"/admin/moderation/report/{report.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
 def test_staff_without_the_group_see_nothing(client, alice):

@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from asgiref.sync import sync_to_async
 
+from friends import frames as friend_frames
+from realtime import protocol
 from rooms import frames
 from rooms.models import Message, Room
 
@@ -20,16 +22,16 @@ pytestmark = pytest.mark.django_db
 
 def test_each_control_frame_is_one_json_object_with_its_type_and_fields(alice):
     assert [json.loads(frame) for frame in [
-        frames.resync(),
+        protocol.resync(),
         frames.reload_room(7),
-        frames.presence(alice.pk, True),
-        frames.presence(alice.pk, False),
+        protocol.presence(alice.pk, True),
+        protocol.presence(alice.pk, False),
         frames.typing(7, alice),
-        frames.requests_badge(3),
-        frames.friends_changed(),
-        frames.notice("Reconnecting"),
-        frames.error("Choose a room first."),
-        frames.error("This room does not exist.", room_id=7),
+        friend_frames.requests_badge(3),
+        friend_frames.friends_changed(),
+        protocol.notice("Reconnecting"),
+        protocol.error("Choose a room first."),
+        protocol.error("This room does not exist.", room=7),
     ]] == [
         {"type": "resync"},
         {"type": "reload", "room": 7},
@@ -39,7 +41,7 @@ def test_each_control_frame_is_one_json_object_with_its_type_and_fields(alice):
         {"type": "badge", "badge": "requests", "count": 3},
         {"type": "friends"},
         {"type": "notice", "text": "Reconnecting"},
-        {"type": "error", "text": "Choose a room first.", "room": None},
+        {"type": "error", "text": "Choose a room first."},
         {"type": "error", "text": "This room does not exist.", "room": 7},
     ]
 
@@ -48,8 +50,8 @@ def test_control_frames_carry_text_as_text(alice):
     alice.nickname = "<b>Al & Co</b> 🧗"
     # The page writes it as text: nothing is escaped for HTML on the way, nothing is markup.
     assert json.loads(frames.typing(1, alice))["name"] == "<b>Al & Co</b> 🧗"
-    assert json.loads(frames.error('Unknown frame type: "<x>".'))["text"] == 'Unknown frame type: "<x>".'
-    assert frames.notice("ok").startswith('{"type":"notice"')  # the page tells JSON from HTML by its first character
+    assert json.loads(protocol.error('Unknown frame type: "<x>".'))["text"] == 'Unknown frame type: "<x>".'
+    assert protocol.notice("ok").startswith('{"type":"notice"')  # the page tells JSON from HTML by its first character
 
 
 class TopLevel(HTMLParser):
@@ -99,7 +101,7 @@ def test_html_frames_are_swaps_and_a_message_carries_its_id(alice, bob):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_degraded_delivery_tells_the_sender_in_a_frame_of_its_own(alice, bob, direct_room, monkeypatch):
-    monkeypatch.setattr("rooms.models.live.broadcast", lambda *args, **kwargs: False)  # the layer is down
+    monkeypatch.setattr("rooms.actions.publish", lambda *args, **kwargs: False)  # the layer is down
     socket = await connect(alice)
     try:
         await send(socket, type="send", room=direct_room.pk, body="into the storm", client_id=str(uuid.uuid4()))

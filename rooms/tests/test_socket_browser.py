@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from rooms.consumers import RESUME_LIMIT
+from rooms.sockets import RESUME_LIMIT
 from rooms.models import Message
 
 from .test_live_browser import lose_connection, open_room, room  # noqa: F401 (the `room` fixture)

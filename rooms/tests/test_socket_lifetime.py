@@ -20,7 +20,8 @@ from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
 from chatsite.asgi import application
 from realtime import publish as live
-from rooms import frames
+from accounts.actions import deactivate
+from friends import frames
 from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
 from rooms.models import Message
 
@@ -139,8 +140,7 @@ async def test_deactivating_an_account_deletes_its_sessions(alice, bob):
 
     @sync_to_async
     def deactivate_and_look():
-        alice.is_active = False
-        alice.save()
+        deactivate([alice])
         return [store().exists(c.cookies["sessionid"].value) for c in (laptop, phone, bobs)]
 
     assert await deactivate_and_look() == [False, False, True]

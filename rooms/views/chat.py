@@ -95,7 +95,6 @@ def _chat_page(request, room=None, status=200, **context):
             page=page,
             client_id=uuid.uuid4(),
             starred_ids=Favorite.objects.starred_in(request.user, room.pk),
-            upload_max_bytes=settings.ATTACHMENT_MAX_BYTES,
         )
         if room.is_group:
             context.update(members=room.members(), add_form=AddMembersForm(request.user, room))
