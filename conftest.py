@@ -140,6 +140,24 @@ def carol(db):
     return UserFactory(username="carol", nickname="Carol")
 
 
+@pytest.fixture
+async def sockets():
+    """Open people's chat sockets (`await sockets(alice)`, or `sockets(alice, cookie=...)` for
+    a given session); every one is closed after the test."""
+    from rooms.tests.sockets import connect
+
+    opened = []
+
+    async def open_socket(user, cookie=None):
+        socket = await connect(user, cookie=cookie)
+        opened.append(socket)
+        return socket
+
+    yield open_socket
+    for socket in opened:
+        await socket.disconnect()
+
+
 # --- Live server ----------------------------------------------------------------------------
 
 

@@ -11,20 +11,6 @@ from rooms.tests.sockets import connect, frame_with, send
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-async def sockets():
-    opened = []
-
-    async def open_socket(user):
-        socket = await connect(user)
-        opened.append(socket)
-        return socket
-
-    yield open_socket
-    for socket in opened:
-        await socket.disconnect()
-
-
 async def test_accepting_a_request_tells_both_friend_lists(sockets, alice, bob):
     request = await sync_to_async(FriendRequest.objects.send)(alice, bob)
     alice_socket, bob_socket = await sockets(alice), await sockets(bob)

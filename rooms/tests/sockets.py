@@ -1,17 +1,24 @@
-"""Talking to the chat socket in tests: the full ASGI stack, with real session cookies."""
+"""
+Talking to the chat socket in tests: the full ASGI stack, with real session cookies.
+
+`sockets` (the fixture in the root conftest) opens logged-in sockets and closes them after
+the test. An absence check ends with a sentinel (`until_sentinel`): a marker is published to
+the person's tabs after whatever must not arrive, and everything before the marker is what
+arrived; nothing is concluded from a quiet moment.
+"""
 
 import asyncio
 import json
 import re
+import uuid
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from chatsite.asgi import application
-
-QUIET = 0.3  # seconds of silence that count as "nothing arrived"
-
+from realtime.protocol import notice
+from realtime.publish import publish, user_group
 
 @sync_to_async
 def session_cookie(user):
@@ -20,14 +27,34 @@ def session_cookie(user):
     return client.cookies["sessionid"].value
 
 
-async def connect(user):
+async def connect(user, cookie=None):
+    """A socket of user's (or of the session with this cookie; anonymous when both are None)."""
     headers = [(b"origin", b"http://127.0.0.1")]
-    if user is not None:
-        headers.append((b"cookie", f"sessionid={await session_cookie(user)}".encode()))
+    if user is not None and cookie is None:
+        cookie = await session_cookie(user)
+    if cookie is not None:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
     socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
     connected, _ = await socket.connect()
     assert connected
     return socket
+
+
+async def until_sentinel(socket, user, timeout=3):
+    """
+    Every frame socket (one of user's) receives before a marker published to user's tabs now:
+    what reached it of everything published before this call.
+    """
+    marker = f"sentinel-{uuid.uuid4().hex}"
+    await sync_to_async(publish)(user_group(user.pk), notice(marker))
+    frames = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        frame = await socket.receive_from(timeout=max(0.01, deadline - loop.time()))
+        if marker in frame:
+            return frames
+        frames.append(frame)
 
 
 async def send(socket, **frame):
@@ -44,12 +71,11 @@ async def frame_with(socket, text, timeout=3):
             return frame
 
 
-async def frames_until_quiet(socket):
-    """Every frame that arrives until the socket has been quiet for a moment."""
-    frames = []
-    while not await socket.receive_nothing(timeout=QUIET):
-        frames.append(await socket.receive_from())
-    return frames
+async def handled(socket):
+    """Frames are handled in order: once the answer to a later bad frame is back, every frame
+    sent on socket before it was handled (and what it published, published)."""
+    await send(socket, type="sentinel")
+    await frame_with(socket, "Unknown frame type")
 
 
 def message_ids(frames):

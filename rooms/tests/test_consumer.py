@@ -14,7 +14,7 @@ from django.test import Client
 
 from chatsite.asgi import application
 
-from .sockets import QUIET, connect, frame_with, frames_until_quiet, message_ids, send, session_cookie
+from .sockets import connect, frame_with, handled, message_ids, send, session_cookie, until_sentinel
 from friends.models import Friendship
 from realtime.protocol import CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
 from rooms.models import Message, Room
@@ -91,7 +91,7 @@ async def test_the_same_client_id_twice_stores_one_message_and_broadcasts_once(l
     again = await frame_with(alice_socket, "once")  # the sender gets the stored message back
 
     assert message_ids([again]) == [await sync_to_async(lambda: Message.objects.get(body="once").pk)()]
-    assert await frames_until_quiet(bob_socket) == []
+    assert await until_sentinel(bob_socket, bob) == []
     assert await sync_to_async(Message.objects.filter(body="once").count)() == 1
     await alice_socket.disconnect()
     await bob_socket.disconnect()
@@ -103,7 +103,7 @@ async def test_a_room_you_are_not_in_gets_not_found_and_nothing_is_stored(layer,
 
     error = json.loads(await frame_with(carol_socket, '"type":"error"'))
     assert error == {"type": "error", "text": "This room does not exist.", "room": direct_room.pk}
-    assert await frames_until_quiet(bob_socket) == []
+    assert await until_sentinel(bob_socket, bob) == []
     assert not await sync_to_async(Message.objects.filter(body="let me in").exists)()
     await carol_socket.disconnect()
     await bob_socket.disconnect()
@@ -166,7 +166,7 @@ async def test_a_message_rolled_back_is_never_broadcast(layer, alice, bob, direc
             raise RuntimeError("the transaction fails after the store")
 
     await post_then_fail()
-    assert await frames_until_quiet(bob_socket) == []
+    assert await until_sentinel(bob_socket, bob) == []
     assert not await sync_to_async(Message.objects.filter(body="never happened").exists)()
     await bob_socket.disconnect()
 
@@ -230,14 +230,14 @@ async def test_resume_too_far_behind_asks_the_page_to_reload_the_room(layer, ali
 
 async def test_typing_reaches_the_others_at_most_once_in_two_seconds(layer, alice, bob, direct_room):
     alice_socket, bob_socket = await connect(alice), await connect(bob)
-    await frames_until_quiet(alice_socket)  # bob's "online" notice
     await send(alice_socket, type="typing", room=direct_room.pk)
     await send(alice_socket, type="typing", room=direct_room.pk)
+    await handled(alice_socket)
 
-    frames = await frames_until_quiet(bob_socket)
+    frames = await until_sentinel(bob_socket, bob)
     typing = [f for f in frames if '"type":"typing"' in f]
     assert len(typing) == 1 and json.loads(typing[0]) == {"type": "typing", "room": direct_room.pk, "user": alice.pk, "name": "Alice"}
-    assert not [f for f in await frames_until_quiet(alice_socket) if '"type":"typing"' in f]
+    assert not [f for f in await until_sentinel(alice_socket, alice) if '"type":"typing"' in f]
     await alice_socket.disconnect()
     await bob_socket.disconnect()
 
@@ -250,7 +250,7 @@ async def test_friends_see_each_other_come_online_and_go_offline(layer, alice, b
 
     second_tab = await connect(bob)
     await bob_socket.disconnect()  # one tab left: still online
-    assert await frames_until_quiet(alice_socket) == []
+    assert await until_sentinel(alice_socket, alice) == []
     await second_tab.disconnect()
     offline = await frame_with(alice_socket, f'"type":"presence","user":{bob.pk},')
     assert json.loads(offline) == {"type": "presence", "user": bob.pk, "online": False}
@@ -273,10 +273,10 @@ async def test_someone_added_to_a_group_receives_its_messages_at_once(layer, ali
 async def test_someone_who_leaves_stops_receiving_at_once(layer, alice, bob, group):
     bob_socket = await connect(bob)
     await sync_to_async(group.leave)(bob)
-    await frames_until_quiet(bob_socket)
+    await until_sentinel(bob_socket, bob)  # the line saying he left, and the event after it
 
     await sync_to_async(Message.objects.post)(group, alice, "after bob left")
-    assert not [f for f in await frames_until_quiet(bob_socket) if "after bob left" in f]
+    assert not [f for f in await until_sentinel(bob_socket, bob) if "after bob left" in f]
     await bob_socket.disconnect()
 
 
@@ -384,7 +384,7 @@ async def test_a_ban_closes_every_open_socket_of_that_user(layer, alice, bob):
     for tab in (first_tab, second_tab):
         closed = await tab.receive_output(timeout=3)
         assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_DEACTIVATED)
-    assert await bob_socket.receive_nothing(timeout=QUIET)
+    assert not [f for f in await until_sentinel(bob_socket, bob) if "close" in f]  # still open: the marker arrives
     for socket in (first_tab, second_tab, bob_socket):
         await socket.disconnect()
 
@@ -401,7 +401,7 @@ async def test_a_lost_database_connection_gives_an_error_and_stores_nothing(laye
     await send(alice_socket, type="send", room=direct_room.pk, body="into the void", client_id=str(uuid.uuid4()))
     error = await frame_with(alice_socket, '"type":"error"')
     assert "Your message could not be stored; nothing was sent. Try again." in error
-    assert await frames_until_quiet(bob_socket) == []
+    assert await until_sentinel(bob_socket, bob) == []
     monkeypatch.undo()
 
     await send(alice_socket, type="send", room=direct_room.pk, body="back again", client_id=str(uuid.uuid4()))

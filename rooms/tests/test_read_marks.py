@@ -10,24 +10,9 @@ from asgiref.sync import sync_to_async
 from rooms.models import Membership, Message, Room
 
 from .conftest import befriend
-from .sockets import connect, frame_with, message_ids, send
+from .sockets import connect, frame_with, handled, message_ids, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def sockets():
-    """Connect people's sockets; every one is disconnected after the test."""
-    opened = []
-
-    async def open_socket(user):
-        socket = await connect(user)
-        opened.append(socket)
-        return socket
-
-    yield open_socket
-    for socket in opened:
-        await socket.disconnect()
 
 
 @pytest.fixture
@@ -45,12 +30,6 @@ def unread(user, room):
 @sync_to_async
 def read_mark(user, room):
     return Membership.objects.get(room=room, user=user).last_read_message_id
-
-
-async def handled(socket):
-    """Frames are handled in order: once the answer to a later bad frame is back, all before it are."""
-    await send(socket, type="sentinel")
-    await frame_with(socket, "Unknown frame type")
 
 
 async def bob_says(bob_socket, room, *bodies):

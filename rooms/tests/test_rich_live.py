@@ -11,7 +11,7 @@ from PIL import Image
 
 from rooms.models import Message
 
-from .sockets import connect, frame_with, frames_until_quiet, message_ids, send
+from .sockets import connect, frame_with, message_ids, send, until_sentinel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,7 +76,7 @@ async def test_nobody_outside_the_room_hears_of_an_edit(alice, bob, carol, direc
 
     await sync_to_async(message.edit)(alice, "just us two")
 
-    heard = await frames_until_quiet(carol_socket)
+    heard = await until_sentinel(carol_socket, carol)
     assert not [frame for frame in heard if "just us" in frame or "message-" in frame]
     await carol_socket.disconnect()
 
@@ -97,7 +97,7 @@ async def test_a_page_that_was_away_resumes_to_the_current_state(alice, bob, dir
     socket = await connect(bob)
     # The page showed `old` and `seen`: the socket brings what came after them, as it is now...
     await send(socket, type="resume", room=direct_room.pk, after=seen.pk)
-    frames = [await frame_with(socket, "new and fixed")] + await frames_until_quiet(socket)
+    frames = [await frame_with(socket, "new and fixed")] + await until_sentinel(socket, bob)
     resumed = "".join(frames)
     assert message_ids(frames) == [new.pk, gone.pk]
     assert "new and fixed" in resumed and "then fixed" not in resumed

@@ -11,14 +11,12 @@ from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.core import mail
 from django.test import Client
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
-from chatsite.asgi import application
 from realtime import publish as live
 from accounts.actions import deactivate
 from friends import frames
@@ -39,27 +37,14 @@ def logged_in(user):
     return client
 
 
-async def tab(client):
-    """A socket opened by a page of client's browser."""
-    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    socket = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", cookie)])
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
-
-
 @pytest.fixture
-async def sockets():
-    opened = []
+def tabs(sockets):
+    """Sockets opened by pages of a browser (a test Client with its own session)."""
 
     async def open_tab(client):
-        socket = await tab(client)
-        opened.append(socket)
-        return socket
+        return await sockets(None, cookie=client.cookies["sessionid"].value)
 
-    yield open_tab
-    for socket in opened:
-        await socket.disconnect()
+    return open_tab
 
 
 async def closed_with(socket):
@@ -77,9 +62,9 @@ async def still_open(socket, user):
     return True
 
 
-async def test_logging_out_closes_the_sockets_of_that_session_and_no_other(alice, sockets):
+async def test_logging_out_closes_the_sockets_of_that_session_and_no_other(alice, tabs):
     laptop, phone = await logged_in(alice), await logged_in(alice)
-    first_tab, second_tab, phone_tab = await sockets(laptop), await sockets(laptop), await sockets(phone)
+    first_tab, second_tab, phone_tab = await tabs(laptop), await tabs(laptop), await tabs(phone)
 
     assert (await sync_to_async(laptop.post)("/accounts/logout/")).status_code == 302
 
@@ -88,9 +73,9 @@ async def test_logging_out_closes_the_sockets_of_that_session_and_no_other(alice
     assert await still_open(phone_tab, alice)
 
 
-async def test_a_password_change_closes_the_sockets_of_every_other_session(alice, sockets):
+async def test_a_password_change_closes_the_sockets_of_every_other_session(alice, tabs):
     laptop, phone = await logged_in(alice), await logged_in(alice)
-    laptop_tab, phone_tab = await sockets(laptop), await sockets(phone)
+    laptop_tab, phone_tab = await tabs(laptop), await tabs(phone)
 
     response = await sync_to_async(laptop.post)(
         "/accounts/profile/",
@@ -102,9 +87,9 @@ async def test_a_password_change_closes_the_sockets_of_every_other_session(alice
     assert await still_open(laptop_tab, alice)  # the tab that changed it stays connected
 
 
-async def test_a_password_reset_closes_the_sockets_of_every_session(alice, sockets):
+async def test_a_password_reset_closes_the_sockets_of_every_session(alice, tabs):
     laptop, phone = await logged_in(alice), await logged_in(alice)
-    laptop_tab, phone_tab = await sockets(laptop), await sockets(phone)
+    laptop_tab, phone_tab = await tabs(laptop), await tabs(phone)
 
     @sync_to_async
     def reset_by_the_emailed_link():
@@ -121,9 +106,9 @@ async def test_a_password_reset_closes_the_sockets_of_every_session(alice, socke
     assert await closed_with(phone_tab) == CLOSE_UNAUTHENTICATED
 
 
-async def test_a_password_set_in_the_admin_closes_the_persons_sockets(alice, bob, sockets):
+async def test_a_password_set_in_the_admin_closes_the_persons_sockets(alice, bob, tabs):
     root = await sync_to_async(UserFactory)(username="root", is_staff=True, is_superuser=True)
-    alice_tab, bob_tab = await sockets(await logged_in(alice)), await sockets(await logged_in(bob))
+    alice_tab, bob_tab = await tabs(await logged_in(alice)), await tabs(await logged_in(bob))
     admin = await logged_in(root)
 
     url = f"/admin/accounts/user/{alice.pk}/password/"
@@ -146,8 +131,8 @@ async def test_deactivating_an_account_deletes_its_sessions(alice, bob):
     assert await deactivate_and_look() == [False, False, True]
 
 
-async def test_a_frame_from_a_user_no_longer_active_is_refused(alice, bob, direct_room, sockets):
-    alice_tab = await sockets(await logged_in(alice))
+async def test_a_frame_from_a_user_no_longer_active_is_refused(alice, bob, direct_room, tabs):
+    alice_tab = await tabs(await logged_in(alice))
     # Deactivated behind the site's back: no event reaches the socket, only the next frame.
     await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
 
