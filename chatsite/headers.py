@@ -6,27 +6,16 @@ on, Django's own error pages for developers, which style themselves inline, may)
 the session or the CSRF token was used), so no shared cache keeps a person's page.
 """
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.utils.cache import has_vary_header, patch_cache_control
+from django.utils.deprecation import MiddlewareMixin
 
 
-class SecurityHeadersMiddleware:
-    sync_capable = True
-    async_capable = True
+class SecurityHeadersMiddleware(MiddlewareMixin):
+    """Sync and async alike (Django's MiddlewareMixin): it only touches the response."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        return self._add_headers(self.get_response(request))
-
-    async def __acall__(self, request):
-        return self._add_headers(await self.get_response(request))
+    def process_response(self, request, response):
+        return self._add_headers(response)
 
     def _add_headers(self, response):
         policy = settings.CONTENT_SECURITY_POLICY

@@ -18,24 +18,22 @@ connect_hooks = []
 audience_hooks = []
 
 
-def handles(frame_type):
+def _register(table, key, what):
     def register(handler):
-        if frame_type in frame_handlers:
-            raise ValueError(f"two handlers for {frame_type!r} frames")
-        frame_handlers[frame_type] = handler
+        if key in table:
+            raise ValueError(f"two handlers for {key!r} {what}")
+        table[key] = handler
         return handler
 
     return register
+
+
+def handles(frame_type):
+    return _register(frame_handlers, frame_type, "frames")
 
 
 def on_event(kind):
-    def register(handler):
-        if kind in event_handlers:
-            raise ValueError(f"two handlers for {kind!r} events")
-        event_handlers[kind] = handler
-        return handler
-
-    return register
+    return _register(event_handlers, kind, "events")
 
 
 def groups_on_connect(hook):
