@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev migrate demo bench clean
+.PHONY: run test install install-dev migrate demo bench screenshots clean
 
 # DEBUG is off unless set (chatsite/settings.py): the development targets turn it on.
 migrate demo run bench: export DEBUG ?= 1
@@ -40,6 +40,11 @@ run: demo
 test: install-dev
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Desktop and phone pictures of the main pages, light and dark, in docs/screenshots/ (the
+## browser harness of the tests: a scratch database, daphne, /usr/bin/chromium).
+screenshots: install-dev
+	$(PY) -m pytest -q chatsite/tests/screenshots.py
 
 bench: install-dev
 	$(PY) bench/queries.py

@@ -149,6 +149,44 @@
     }
   });
 
+  // --- A message's actions on a phone: a menu opened by a tap or a long press -------------
+
+  var PHONE = window.matchMedia("(max-width: 700px)");
+
+  function closeMenus(except) {
+    document.querySelectorAll(".message.menu-open").forEach(function (message) {
+      if (message !== except) message.classList.remove("menu-open");
+    });
+  }
+
+  function menuMessage(event) {
+    var bubble = event.target.closest && event.target.closest(".message .bubble");
+    if (!bubble || event.target.closest("a, button, textarea, input, .edit-form")) return null;
+    var message = bubble.closest(".message");
+    return message.querySelector(".message-actions") ? message : null;
+  }
+
+  document.addEventListener("click", function (event) {
+    var message = PHONE.matches ? menuMessage(event) : null;
+    if (event.target.closest && event.target.closest(".message-actions")) return; // an action: htmx takes it
+    closeMenus(message);
+    if (message) message.classList.toggle("menu-open");
+  });
+  // A long press (the browser's context menu on a touch screen) opens the menu too.
+  document.addEventListener("contextmenu", function (event) {
+    var message = PHONE.matches ? menuMessage(event) : null;
+    if (!message) return;
+    event.preventDefault();
+    closeMenus(message);
+    message.classList.add("menu-open");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus();
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.closest && event.detail.elt.closest(".message-actions")) closeMenus();
+  });
+
   // --- Pictures and files -------------------------------------------------------------------
 
   function sizeText(bytes) {

@@ -13,6 +13,24 @@
     event.detail.target.querySelectorAll(".toast").forEach(chat.fadeLater);
   });
 
+  // The page's height is what the window shows: above an on-screen keyboard too. Browsers
+  // that shrink the layout for the keyboard (interactive-widget=resizes-content) need nothing;
+  // for the others the visual viewport's height goes to --app-height (site.css), and the
+  // newest message stays in view.
+  if (window.visualViewport) {
+    var fitViewport = function () {
+      var root = document.documentElement;
+      var covered = window.innerHeight - window.visualViewport.height > 1;
+      if (covered) root.style.setProperty("--app-height", window.visualViewport.height + "px");
+      else root.style.removeProperty("--app-height");
+      if (covered && window.chat) {
+        var list = chat.messageList();
+        if (list && chat.nearBottom(list)) chat.showNewest();
+      }
+    };
+    window.visualViewport.addEventListener("resize", fitViewport);
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     if (xhr.status === 429) chat.toast("Too many tries. Please wait and try again.", "error");
