@@ -145,26 +145,46 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer and cache ----------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Redis behind Sentinel (chatsite/redis.py): the sentinels' addresses and the master's name.
+# REDIS_URL then only gives the database number and password (redis://:password@/0).
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+REDIS_MASTER_NAME = env("REDIS_MASTER_NAME", default="mymaster")
 CHANNEL_CAPACITY = env.int("CHANNEL_CAPACITY", default=1000)
-if REDIS_URL:
+if REDIS_URL or REDIS_SENTINELS:
+    # socket_timeout None: redis-py's 5 s default equals the layer's blocking read, which
+    # drops idle consumers. A pool above 100 lets a mass disconnect run its group_discard
+    # calls without exhausting connections.
+    _layer_connection = {"socket_timeout": None, "max_connections": 1000}
+    if REDIS_SENTINELS:
+        from chatsite.redis import sentinel_addresses, url_options
+
+        _layer_host = {
+            "sentinels": sentinel_addresses(REDIS_SENTINELS),
+            "master_name": REDIS_MASTER_NAME,
+            "sentinel_kwargs": {"socket_timeout": 1},
+            **url_options(REDIS_URL),
+            **_layer_connection,
+        }
+        _cache_options = {
+            "pool_class": "chatsite.redis.SentinelPool",
+            "sentinels": REDIS_SENTINELS,
+            "master_name": REDIS_MASTER_NAME,
+        }
+    else:
+        _layer_host = {"address": REDIS_URL, **_layer_connection}
+        _cache_options = {}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # socket_timeout None: redis-py's 5 s default equals the layer's blocking
-                # read, which drops idle consumers. A pool above 100 lets a mass disconnect
-                # run its group_discard calls without exhausting connections.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
-                "capacity": CHANNEL_CAPACITY,
-                "expiry": 60,
-            },
+            "CONFIG": {"hosts": [_layer_host], "capacity": CHANNEL_CAPACITY, "expiry": 60},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_URL or "redis://",
             "KEY_PREFIX": "chatsite",
+            "OPTIONS": _cache_options,
         }
     }
 else:

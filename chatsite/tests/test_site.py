@@ -52,6 +52,17 @@ def test_healthz_names_the_database_when_it_is_down(client, db, monkeypatch):
     assert response.json() == {"status": "unavailable", "failed": ["database"]}
 
 
+def test_healthz_names_the_cache_when_it_is_down(client, db, monkeypatch):
+    class Unreachable:
+        def set(self, *args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr("chatsite.views.cache", Unreachable())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "failed": ["cache"]}
+
+
 def test_every_page_names_the_favicon_and_it_is_served(client, alice):
     for logged_in in (False, True):
         if logged_in:
