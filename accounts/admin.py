@@ -8,11 +8,12 @@ and reactivate actions are the moderation app's (it extends this admin).
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
 from .actions import deactivate, password_changed
-from .forms import AdminLoginForm
+from .forms import AdminLoginForm, clean_new_username
 from .models import User
 
 # The admin's login says "try again later" when the backend's throttle refused it.
@@ -23,25 +24,46 @@ MODERATOR_FIELDSETS = [
     (None, {"fields": ["username", "is_active"]}),
     ("Profile", {"fields": ["nickname", "email", "avatar_preview"]}),
     ("Roles", {"fields": ["is_staff", "is_superuser", "groups"]}),
-    ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ("Dates", {"fields": ["last_login", "date_joined", "deleted_at"]}),
 ]
 MODERATOR_EDITABLE = {"is_active"}
 
 
+class UserCreationForm(AdminUserCreationForm):
+    """A username held after an account's deletion is not given to a new account."""
+
+    def clean_username(self):
+        username = super().clean_username()
+        clean_new_username(username)
+        return username
+
+
+class UserEditForm(UserChangeForm):
+    """Nor to an account whose username changes."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if "username" in self.changed_data:
+            clean_new_username(username, self.instance)
+        return username
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "nickname", "email", "is_active", "is_staff", "date_joined", "last_login"]
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ["username", "nickname", "email", "is_active", "is_staff", "date_joined", "last_login", "deleted_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "date_joined", "last_login"]
     search_fields = ["username", "nickname", "email"]
     ordering = ["username"]
     show_full_result_count = False
-    readonly_fields = ["avatar_preview", "created_at", "updated_at", "last_login", "date_joined"]
+    readonly_fields = ["avatar_preview", "created_at", "updated_at", "last_login", "date_joined", "deleted_at"]
     actions = []  # moderation.admin adds ban and reactivate
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Profile", {"fields": ["nickname", "email", "avatar", "avatar_preview"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined", "created_at", "updated_at"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "created_at", "updated_at", "deleted_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "nickname", "email", "password1", "password2"]}),

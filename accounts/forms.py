@@ -8,7 +8,14 @@ from .codes import CodeError, email_change_codes, signup_codes
 from core.images import resized_avatar
 from core.text import without_bidi_controls
 
-from .models import User, normalize_email
+from .models import HeldUsername, User, normalize_email, username_key
+
+
+def clean_new_username(username, user=None):
+    """A username another account has, or one held after a deletion, is refused."""
+    others = User.objects.exclude(pk=user.pk) if user is not None and user.pk else User.objects
+    if others.filter(username_key=username_key(username)).exists() or HeldUsername.objects.holding(username_key(username)).exists():
+        raise forms.ValidationError("This username is taken.", code="taken")
 
 
 class EmailForm(forms.Form):
@@ -67,8 +74,7 @@ class SignupForm(forms.Form):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
-        if User.objects.username_taken(username):
-            raise forms.ValidationError("This username is taken.")
+        clean_new_username(username)
         return username
 
     def clean_nickname(self):
@@ -222,3 +228,26 @@ class EmailConfirmForm(forms.Form):
         self.user.email = self.email
         self.user.save(update_fields=["email", "updated_at"])
         return self.user
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting one's account: confirmed with the password, messages kept unless ticked."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    delete_messages = forms.BooleanField(
+        required=False,
+        label="Also delete my messages",
+        help_text="Unticked, your messages stay in their rooms under “Deleted user”.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("This is not your password.", code="wrong_password")
+        return password

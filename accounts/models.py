@@ -1,10 +1,16 @@
 import unicodedata
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 from core.text import without_bidi_controls
 
@@ -36,7 +42,9 @@ class UserManager(DjangoUserManager):
         return users.exists()
 
     def username_taken(self, username):
-        return self.filter(username_key=username_key(username)).exists()
+        """Whether the name is someone's, or held after an account with it was deleted."""
+        key = username_key(username)
+        return self.filter(username_key=key).exists() or HeldUsername.objects.holding(key).exists()
 
 
 def normalize_email(email):
@@ -74,9 +82,17 @@ class User(AbstractUser):
 
     Invariants: the username is unique by its key (`username_key`: NFKC and case folding, a
     unique column), so one account answers to a name however it is typed; the email is unique
-    whatever its case (stored lower-cased, a constraint on its lower-cased value); the
-    nickname is what other people see.
+    whatever its case (stored lower-cased, a constraint on its lower-cased value), but for
+    the empty email of deleted accounts; the nickname is what other people see.
+
+    A deleted account (`accounts.actions.delete_account`) stays as a row with nothing of the
+    person left: `deleted_at` set, inactive, no usable password, no email or avatar, the
+    nickname "Deleted user" and a username no one can type ("deleted:<id>"). Its messages
+    keep it as their sender, and the admin log keeps it as the one who deleted it; its old
+    username is held for USERNAME_HOLD_DAYS (`HeldUsername`).
     """
+
+    DELETED_NICKNAME = "Deleted user"
 
     username_key = UsernameKeyField(max_length=450, unique=True, editable=False)
     nickname = models.CharField(max_length=50)
@@ -84,6 +100,7 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -91,7 +108,7 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="accounts_user_email_ci_unique"),
         ]
 
     def __str__(self):
@@ -101,6 +118,10 @@ class User(AbstractUser):
         self.email = normalize_email(self.email)
         self.nickname = without_bidi_controls(self.nickname).strip()
         super().save(*args, **kwargs)
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
 
     @property
     def display_name(self):
@@ -125,3 +146,115 @@ class UserSession(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class HeldUsernameQuerySet(models.QuerySet):
+    def holding(self, key):
+        """The hold on a username key, if it still holds."""
+        return self.filter(username_key=key, held_until__gt=timezone.now())
+
+
+class HeldUsername(models.Model):
+    """
+    The username of a deleted account, which no one may take until `held_until`
+    (USERNAME_HOLD_DAYS after the deletion): not at sign-up, not by a change of username. One
+    row per key (a later deletion of an account that took the name again renews it); a row
+    past its date holds nothing and may be removed at any time.
+    """
+
+    username_key = models.CharField(max_length=450, unique=True)
+    held_until = models.DateTimeField()
+
+    objects = HeldUsernameQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.username_key} (held until {self.held_until:%Y-%m-%d})"
+
+    @classmethod
+    def hold(cls, username):
+        until = timezone.now() + timedelta(days=settings.USERNAME_HOLD_DAYS)
+        cls.objects.update_or_create(username_key=username_key(username), defaults={"held_until": until})
+        return until
+
+
+def export_path(export, filename):
+    return f"{export.user_id}/{filename}"
+
+
+class ExportStorage(FileSystemStorage):
+    """Data exports under EXPORTS_ROOT, with no URL: only their owner downloads them (accounts:export_download)."""
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.EXPORTS_ROOT)
+
+    def url(self, name):
+        raise ValueError("Exports have no public URL: link to accounts:export_download.")
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "EXPORTS_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+
+def export_storage():
+    return storages["exports"]
+
+
+class DataExportQuerySet(models.QuerySet):
+    def counting_against(self, user):
+        """
+        user's exports that count against one per EXPORT_INTERVAL_SECONDS: those started in
+        the interval that did not fail (a failed or abandoned one may be tried again at once).
+        """
+        since = timezone.now() - timedelta(seconds=settings.EXPORT_INTERVAL_SECONDS)
+        return self.filter(user=user, created_at__gt=since).exclude(status=DataExport.Status.FAILED)
+
+
+class DataExport(models.Model):
+    """
+    A ZIP of everything of one person's (accounts.export): built at once when small, else in
+    the background, with its progress (`done` of `total` items) on the export page. Invariant:
+    a READY export has its file; at most one export per EXPORT_INTERVAL_SECONDS counts
+    (`DataExport.objects.counting_against`, checked under a lock on the user's row).
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.RUNNING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_path, storage=export_storage, max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="export_user_latest_idx")]
+
+    def __str__(self):
+        return f"export #{self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def percent(self):
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.READY else 0)
+
+    @property
+    def is_running(self):
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_ready(self):
+        return self.status == self.Status.READY
+
+    @property
+    def stalled(self):
+        """A running export not moved on for EXPORT_STALLED_SECONDS: its process is gone."""
+        return self.is_running and self.updated_at < timezone.now() - timedelta(seconds=settings.EXPORT_STALLED_SECONDS)

@@ -10,6 +10,10 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("export/", views.export_data, name="export"),
+    path("export/<int:export_id>/download/", views.export_download, name="export_download"),
+    path("delete/", views.delete, name="delete"),
+    path("deleted/", views.deleted, name="deleted"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

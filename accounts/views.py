@@ -1,19 +1,29 @@
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.htmx import page_or_partial, redirect_after_post
 
 
 from .codes import CodeError, emails_per_address, emails_per_ip, signup_codes, too_many_emails
-from .forms import EmailChangeForm, EmailConfirmForm, EmailForm, LoginForm, PasswordForm, ProfileForm, SignupForm
-from .models import normalize_email
-from .actions import password_changed
+from .forms import (
+    DeleteAccountForm,
+    EmailChangeForm,
+    EmailConfirmForm,
+    EmailForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    SignupForm,
+)
+from .models import DataExport, normalize_email
+from .actions import AccountError, delete_account, latest_export, password_changed, start_export
 from .throttle import client_ip
 
 SIGNUP_EMAIL = "signup_email"
@@ -181,3 +191,72 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # Every session was logged in with the old password: close all their sockets.
         password_changed(form.user.pk)
         return response
+
+
+# --- Your data ------------------------------------------------------------------------------
+
+
+def _export_page(request, job, error="", status=200):
+    context = {"export": job, "error": error}
+    return page_or_partial(request, "accounts/export.html", context, "export-status", status)
+
+
+@require_http_methods(["GET", "POST"])
+def export_data(request):
+    """
+    The person's data as a ZIP: POST starts an export (once an hour), built at once when small,
+    else in the background; the page shows its progress (htmx polls the status while it
+    runs) and the download once it is ready.
+    """
+    if request.method == "POST":
+        try:
+            job = start_export(request.user)
+        except AccountError as error:
+            return _export_page(request, latest_export(request.user), error=error.message, status=422)
+        if not request.htmx:
+            return redirect("accounts:export")
+        return _export_page(request, job)
+    return _export_page(request, latest_export(request.user))
+
+
+@require_GET
+def export_download(request, export_id):
+    """A ready export, to its owner only (404 for anyone else)."""
+    job = DataExport.objects.filter(pk=export_id, user=request.user, status=DataExport.Status.READY).first()
+    if job is None or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = job.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request):
+    """Delete my account, confirmed with the password; logged out, then told what happened."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deletion = delete_account(request.user, delete_messages=form.cleaned_data["delete_messages"])
+        except AccountError as error:
+            form.add_error(None, error)
+        else:
+            logout(request)
+            request.session["deleted_account"] = deletion.username
+            return redirect_after_post(request, "accounts:deleted")
+    status = 422 if request.method == "POST" else 200
+    return page_or_partial(request, "accounts/delete.html", {"form": form}, "delete-form", status)
+
+
+@login_not_required
+@require_GET
+def deleted(request):
+    """Where a deleted account lands: what went and what stays."""
+    username = request.session.pop("deleted_account", None)
+    if username is None:
+        return redirect("accounts:login")
+    return render(request, "accounts/deleted.html", {"username": username})

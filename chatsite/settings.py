@@ -241,6 +241,16 @@ IMAGE_MAX_PIXELS = 25_000_000
 IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
 IMAGE_DECODE_WAIT_SECONDS = 20
 
+# Your data (accounts.export, accounts.actions.delete_account): one export per interval; an
+# export of up to EXPORT_INLINE_ITEMS items (messages, files, rows) is built during the
+# request, a bigger one in the background with its progress on the page, and one that has
+# not moved for EXPORT_STALLED_SECONDS is taken as failed. A deleted account's username is
+# held this many days before anyone may take it.
+EXPORT_INTERVAL_SECONDS = 3600
+EXPORT_INLINE_ITEMS = env.int("EXPORT_INLINE_ITEMS", default=500)
+EXPORT_STALLED_SECONDS = 120
+USERNAME_HOLD_DAYS = 30
+
 # --- Chat -----------------------------------------------------------------------------------
 # The limits people meet, in one place: models, forms, templates and the page's JavaScript
 # read them from here (templates as `limits`, JavaScript from the page's #chat-config).
@@ -304,8 +314,11 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Images and files sent in rooms: outside MEDIA_ROOT, with no URL; only a view that checks
 # membership serves them (rooms.views.attachment).
 ATTACHMENTS_ROOT = env("ATTACHMENTS_ROOT", default=str(BASE_DIR / "attachments"))
+# People's data exports (ZIPs): outside MEDIA_ROOT too, served only to their owner.
+EXPORTS_ROOT = env("EXPORTS_ROOT", default=str(BASE_DIR / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "exports": {"BACKEND": "accounts.models.ExportStorage"},
     "attachments": {"BACKEND": "rooms.attachments.AttachmentStorage"},
     "staticfiles": {
         "BACKEND": (

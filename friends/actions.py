@@ -6,6 +6,7 @@ friend list). The rules are the models' (`FriendRequest.objects.require_may_ask`
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from core.counters import RateLimit, per_window
 from realtime.publish import publish_on_commit, user_group
@@ -89,6 +90,22 @@ def unfriend(a, b):
     if deleted:
         _friends_changed(low, high)
     return bool(deleted)
+
+
+def erase_person(user):
+    """
+    A deleted account (accounts.actions.delete_account, through friends.data): every
+    friendship of user goes (the others' friend lists follow), and every request to or from
+    them (the badge of whoever they were waiting on follows). Returns counts of what went.
+    """
+    friendships = list(Friendship.objects.filter(Q(user_low=user) | Q(user_high=user)).select_related("user_low", "user_high"))
+    for friendship in friendships:
+        unfriend(friendship.user_low, friendship.user_high)
+    waiting = set(FriendRequest.objects.pending().filter(from_user=user).values_list("to_user_id", flat=True))
+    requests, _ = FriendRequest.objects.filter(Q(from_user=user) | Q(to_user=user)).delete()
+    for user_id in waiting:
+        _badge_changed(user_id)
+    return {"friendships": len(friendships), "friend_requests": requests}
 
 
 # --- What the pages are told ----------------------------------------------------------------

@@ -5,4 +5,4 @@ class FriendsConfig(AppConfig):
     name = "friends"
 
     def ready(self):
-        from . import sockets  # noqa: F401  (registers with the chat socket)
+        from . import data, sockets  # noqa: F401  (register with accounts' data and the chat socket)

@@ -126,12 +126,14 @@ def rename_group(room, by, name):
 def leave_group(room, user):
     """
     user leaves the group. When the owner leaves, the longest-standing member becomes the
-    owner. A group nobody is left in stays, with its history, for moderators.
+    owner (returned as a membership; None otherwise). A group nobody is left in stays, with
+    its history, for moderators.
     """
     with transaction.atomic():
         membership = _lock_group(room, user, "You cannot leave a direct chat.")
         membership.delete()
         text = f"{user.display_name} left the group."
+        heir = None
         if membership.role == Membership.Role.OWNER:
             heir = room.memberships.select_related("user").order_by("joined_at", "pk").first()
             if heir is not None:
@@ -140,6 +142,7 @@ def leave_group(room, user):
                 text += f" {heir.user.display_name} is now the owner."
         post_system_line(room, user, text)
         publish_on_commit(user_group(user.pk), event={"kind": "room.left", "room": room.pk})
+    return heir
 
 
 def _lock_group(room, user, refused):
@@ -297,6 +300,11 @@ def delete_message(message, by):
     Returns False when it was deleted already.
     """
     message.require_can_delete(by)
+    return _delete(message, by)
+
+
+def _delete(message, by):
+    """The delete itself, whoever may do it (`delete_message`; a deleted account's messages)."""
     files = message.stored_files()
     blank = {"body": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
     deleted_at = timezone.now()
@@ -310,6 +318,33 @@ def delete_message(message, by):
         transaction.on_commit(lambda: delete_stored_files(files), robust=True)
         transaction.on_commit(lambda: _publish_change(message), robust=True)
     return True
+
+
+# --- A deleted account (accounts.actions.delete_account, through rooms.data) -----------------
+
+
+def erase_member(user, *, delete_messages):
+    """
+    What goes of user's in the rooms when their account is deleted, in its transaction:
+    their messages if delete_messages (each deleted as `delete_message` does: blanked, files
+    removed, replaced live; in the rooms they left too), their favorites, and their place in
+    every group (they leave it; the longest-standing member becomes the owner of one they
+    owned). Direct rooms keep both members, so the other person keeps the room and its
+    history, shown under "Deleted user". Returns counts of what went.
+    """
+    counts = {"messages_deleted": 0}
+    if delete_messages:
+        own = Message.objects.filter(sender=user, deleted_at__isnull=True).exclude(kind=Message.Kind.SYSTEM)
+        for message in own.order_by("pk").iterator(chunk_size=500):
+            counts["messages_deleted"] += _delete(message, user)
+    counts["favorites"] = user.favorites.all().delete()[0]
+    groups = Room.objects.filter(kind=Room.Kind.GROUP, memberships__user=user).order_by("pk")
+    counts["groups_left"] = 0
+    counts["groups_passed_on"] = 0
+    for room in groups:
+        counts["groups_passed_on"] += bool(leave_group(room, user))
+        counts["groups_left"] += 1
+    return counts
 
 
 # --- What the pages are told ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from accounts.actions import start_export
 from accounts.tests.factories import UserFactory
 from friends.models import FriendRequest, Friendship
 from rooms.models import Favorite, Message, Room
@@ -34,6 +35,7 @@ class Site:
     incoming: object  # dave asks alice
     outgoing: object  # alice asks erin
     friend: object  # bob
+    export: object  # alice's, ready (its ZIP in settings.EXPORTS_ROOT)
 
 
 def png(name="garden.png"):
@@ -43,7 +45,7 @@ def png(name="garden.png"):
 
 
 def build_site():
-    """One of each thing (the attachments go to settings.ATTACHMENTS_ROOT)."""
+    """One of each thing (the attachments go to settings.ATTACHMENTS_ROOT, the export to EXPORTS_ROOT)."""
     alice, bob, carol, dave, erin = (UserFactory(username=n, nickname=n.title()) for n in ("alice", "bob", "carol", "dave", "erin"))
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
     for other in (bob, carol):
@@ -57,7 +59,8 @@ def build_site():
     Report.objects.file(message, alice, Report.Reason.SPAM, "a test report")
     incoming = FriendRequest.objects.send(dave, alice, reason="hi")
     outgoing = FriendRequest.objects.send(alice, erin)
-    return Site(alice, root, direct, group, message, picture, incoming, outgoing, bob)
+    export = start_export(alice)
+    return Site(alice, root, direct, group, message, picture, incoming, outgoing, bob, export)
 
 
 def site_paths(site):
@@ -75,6 +78,11 @@ def site_paths(site):
         reverse("accounts:login"),
         reverse("accounts:logout"),
         reverse("accounts:profile"),
+        reverse("accounts:export"),
+        reverse("accounts:export_download", args=[site.export.pk]),
+        reverse("accounts:export_download", args=[HUGE]),
+        reverse("accounts:delete"),
+        reverse("accounts:deleted"),
         reverse("accounts:password_reset"),
         reverse("accounts:password_reset_done"),
         reverse("accounts:password_reset_confirm", args=[uid, token]),

@@ -44,6 +44,7 @@ def production_static(tmp_path_factory):
 @pytest.fixture
 def site(settings, tmp_path):
     settings.ATTACHMENTS_ROOT = str(tmp_path / "attachments")
+    settings.EXPORTS_ROOT = str(tmp_path / "exports")
     return build_site()
 
 
@@ -51,6 +52,7 @@ def start_daphne(debug, tmp_path, static_root=None):
     extra = {
         "DEBUG": "1" if debug else "0",
         "ATTACHMENTS_ROOT": str(tmp_path / "attachments"),
+        "EXPORTS_ROOT": str(tmp_path / "exports"),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",  # as `make run`
     }
     if not debug:
