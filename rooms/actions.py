@@ -281,12 +281,18 @@ def edit_message(message, by, body):
     if not sends.allow(by.pk):
         raise MessageError(rate_limit_message(), code="rate_limited")
     edited_at = timezone.now()
+    old_body, message.body = message.body, body
+    message.render_body()
     with transaction.atomic():
         # Conditional on the message not being deleted: an edit racing a delete can never
         # bring a body back.
-        if not Message.objects.filter(pk=message.pk, deleted_at__isnull=True).update(body=body, edited_at=edited_at):
+        changed = Message.objects.filter(pk=message.pk, deleted_at__isnull=True).update(
+            body=body, body_html=message.body_html, edited_at=edited_at
+        )
+        if not changed:
+            message.body = old_body
             raise MessageError("This message was deleted.", code="deleted")
-        message.body, message.edited_at = body, edited_at
+        message.edited_at = edited_at
         transaction.on_commit(lambda: _publish_change(message), robust=True)
     return True
 
@@ -306,7 +312,7 @@ def delete_message(message, by):
 def _delete(message, by):
     """The delete itself, whoever may do it (`delete_message`; a deleted account's messages)."""
     files = message.stored_files()
-    blank = {"body": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
+    blank = {"body": "", "body_html": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
     deleted_at = timezone.now()
     with transaction.atomic():
         if not Message.objects.filter(pk=message.pk, deleted_at__isnull=True).update(deleted_at=deleted_at, **blank):

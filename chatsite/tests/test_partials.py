@@ -52,7 +52,7 @@ def test_every_avatar_of_the_chat_page_is_a_picture_or_a_letter(client, alice, b
     assert '<span class="avatar group" aria-hidden="true">#</span>' in html  # the group in the list
     pane_head = re.search(r'<header class="pane-head">.*?</header>', html, re.S).group(0)
     assert '<img class="avatar" src="/media/avatars/9/dora.png" alt="">' in pane_head
-    messages = dict(re.findall(r'<li id="message-\d+" class="message"[^>]*>\s*(<[^>]*>(?:[^<]*</span>)?)\s*<div class="bubble">.*?<p class="body">([^<]*)</p>', html, re.S))
+    messages = dict(re.findall(r'<li id="message-\d+" class="message"[^>]*>\s*(<[^>]*>(?:[^<]*</span>)?)\s*<div class="bubble">.*?<div class="body formatted"><p>([^<]*)</p>', html, re.S))
     assert {body: avatar for avatar, body in messages.items()} == {
         "hello from Dora": '<img class="avatar small" src="/media/avatars/9/dora.png" alt="">',
         "hello from Alice": '<span class="avatar small" aria-hidden="true">A</span>',
@@ -117,7 +117,7 @@ def test_favorites_and_search_list_what_they_found_the_same_way(client, alice, b
     search = html_of(client.get(reverse("rooms:search"), {"q": "crag"}))
     assert f'<li class="found-message" id="favorite-{favorite.pk}">' in favorites and meta in favorites
     assert '<li class="found-message">' in search and meta in search
-    assert '<p class="body">see you at the crag</p>' in favorites and ">Remove</button>" in favorites
+    assert '<div class="body formatted"><p>see you at the crag</p></div>' in favorites and ">Remove</button>" in favorites
     assert "<mark>crag</mark>" in search and "Remove" not in search
 
 

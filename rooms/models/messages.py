@@ -17,6 +17,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
+from core import formatting
+
 from .. import search as text_search
 from ..attachments import attachment_path, attachment_storage, image_content_type
 from ..errors import MessageError, MessageNotFound
@@ -202,6 +204,11 @@ class Message(models.Model):
     )
     kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.TEXT)
     body = models.TextField(max_length=BODY_MAX_LENGTH)
+    # The body as the page shows it (core.formatting: a safe Markdown subset, cleaned),
+    # rendered once when the message is stored or edited; empty for anything but text.
+    # Nullable only so that SQLite adds the column in place: a table rebuild there would try
+    # to build the PostgreSQL-only search index.
+    body_html = models.TextField(null=True, blank=True, editable=False)
     client_id = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -236,6 +243,22 @@ class Message(models.Model):
 
     def __str__(self):
         return f"#{self.pk} in {self.room_id}: {self.body[:40]}"
+
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.TEXT and self.body and not self.body_html and self.deleted_at is None:
+            self.render_body()
+        super().save(*args, **kwargs)
+
+    def render_body(self, mentionable=None):
+        """
+        Set `body_html` from the body (text messages only): returns the ids of the people it
+        mentions among `mentionable` (lower-cased username -> user id).
+        """
+        if self.kind != self.Kind.TEXT or self.deleted_at is not None:
+            self.body_html = ""
+            return []
+        self.body_html, mentioned = formatting.render(self.body, mentionable)
+        return mentioned
 
     def get_absolute_url(self):
         """The room, opened at this message (favorites and search results link here)."""

@@ -296,36 +296,39 @@ XSS_PAYLOADS = [
 
 
 class FrameMarkup(HTMLParser):
-    """Every element of a frame, and the text of the message bodies."""
+    """Every element of a frame, and the text of the message bodies (`.body`, and what is in it)."""
+
+    VOID = {"br", "img", "input"}
 
     def __init__(self, frame):
         super().__init__()
-        self.elements, self.body_text, self._in_body = [], [], 0
+        self.elements, self.body_text, self._open = [], [], []
         self.feed(frame)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.elements.append((tag, attrs))
-        if "body" in (attrs.get("class") or "").split():
-            self._in_body += 1
+        if tag not in self.VOID and (self._open or "body" in (attrs.get("class") or "").split()):
+            self._open.append(tag)
 
     def handle_endtag(self, tag):
-        if tag == "p" and self._in_body:
-            self._in_body -= 1
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
 
     def handle_data(self, data):
-        if self._in_body:
+        if self._open:
             self.body_text.append(data)
 
 
 # The htmx attributes of the message's own actions (star, edit, delete): constants of the
 # fragment, never anything a sender wrote.
+FORMATTING = {"strong", "em", "s", "code", "pre", "blockquote"}
 ACTION_ATTRIBUTES = {"hx-swap-oob", "hx-post", "hx-get", "hx-target", "hx-swap", "hx-confirm"}
 
 
 def assert_inert(frame):
     for tag, attrs in FrameMarkup(frame).elements:
-        assert tag in {"div", "ul", "li", "p", "span", "time", "img", "br", "a"}, (tag, frame)
+        assert tag in {"div", "ul", "li", "p", "span", "time", "img", "br", "a", *FORMATTING}, (tag, frame)
         for name, value in attrs.items():
             assert not name.startswith("on"), (name, frame)
             assert not name.startswith("hx-") or name in ACTION_ATTRIBUTES, (name, frame)
@@ -344,6 +347,29 @@ async def test_xss_payloads_reach_the_others_as_inert_text(layer, alice, bob, di
         frame = await frame_with(bob_socket, f'data-sender-id="{alice.pk}"')
         assert_inert(frame)
         assert "".join(FrameMarkup(frame).body_text) == f"{n}:{payload}"
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+MARKDOWN_PAYLOADS = [
+    ("**<img src=x onerror=alert(1)>**", "<img src=x onerror=alert(1)>"),
+    ("[click](javascript:alert(1))", "[click](javascript:alert(1))"),
+    ('[x](https://example.com" onclick="alert(1))', '[x](https://example.com" onclick="alert(1))'),
+    ("`<script>alert(1)</script>`", "<script>alert(1)</script>"),
+    ("> <iframe src=javascript:alert(1)>", "> <iframe src=javascript:alert(1)>"),  # "4:" first: no quote
+    ("~~<svg/onload=alert(1)>~~", "<svg/onload=alert(1)>"),
+    ("[<b>hi</b>](https://example.com)", "<b>hi</b>"),
+]
+
+
+async def test_formatted_xss_payloads_reach_the_others_formatted_and_inert(layer, alice, bob, direct_room, settings):
+    settings.CHAT_RATE_LIMIT = 100
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+    for n, (payload, shown) in enumerate(MARKDOWN_PAYLOADS):
+        await send(alice_socket, type="send", room=direct_room.pk, body=f"{n}:{payload}")
+        frame = await frame_with(bob_socket, f'data-sender-id="{alice.pk}"')
+        assert_inert(frame)
+        assert "".join(FrameMarkup(frame).body_text).strip() == f"{n}:{shown}"
     await alice_socket.disconnect()
     await bob_socket.disconnect()
 
