@@ -9,6 +9,7 @@ suit `make run`: SQLite file, in-memory channel layer, local-memory cache, conso
 cache.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -118,13 +119,27 @@ WSGI_APPLICATION = "chatsite.wsgi.application"
 ASGI_APPLICATION = "chatsite.asgi.application"
 
 # --- Database -------------------------------------------------------------------------------
-# SQLite by default; PostgreSQL (psycopg 3) when DATABASE_URL is set. Persistent connections
-# with health checks: storing a message costs 2.5x more when every request reconnects.
+# SQLite by default; PostgreSQL (psycopg 3) when DATABASE_URL is set. Storing a message costs
+# 2.5x more when every request reconnects, so connections are kept: in production in a
+# psycopg pool of at most DATABASE_POOL_MAX_SIZE per process (the threads that run sync code
+# wait for one instead of each opening its own), in development persistent per thread
+# (CONN_MAX_AGE, with health checks). Each process names itself to PostgreSQL as chat-<pid>,
+# so pg_stat_activity counts connections per process; /healthz reports the pool.
 DATABASE_URL = env("DATABASE_URL", default="")
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0 if DEBUG else 8)
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = f"chat-{os.getpid()}"
+    if DATABASE_POOL_MAX_SIZE:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them (Django requires 0)
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(2, DATABASE_POOL_MAX_SIZE),
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {

@@ -80,4 +80,12 @@ def healthz(request):
     checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok(), "cache": _cache_ok()}
     failed = [name for name, ok in checks.items() if not ok]
     body = {"status": "ok" if not failed else "unavailable", "failed": failed}
+    if pool := getattr(connection, "pool", None):
+        stats = pool.get_stats()
+        body["database_pool"] = {
+            "size": stats.get("pool_size", 0),
+            "available": stats.get("pool_available", 0),
+            "max_size": pool.max_size,
+            "waiting": stats.get("requests_waiting", 0),
+        }
     return JsonResponse(body, status=503 if failed else 200)

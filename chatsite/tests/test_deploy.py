@@ -83,7 +83,9 @@ def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_process
     try:
         for server in servers:
             status, body = get(server.url + "/healthz")
-            assert (status, json.loads(body)) == (200, {"status": "ok", "failed": []})
+            health = json.loads(body)
+            assert (status, health["status"], health["failed"]) == (200, "ok", [])
+            assert health["database_pool"]["max_size"] == 8  # production pools its connections
 
             status, page = get(server.url + "/accounts/login/")
             assert status == 200 and 'id="login-form"' in page
