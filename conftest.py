@@ -2,7 +2,7 @@
 Fixtures shared by every app's tests: the named users, and the browser harness.
 
 Browser tests (marker `browser`) drive Debian's Chromium through Playwright against a real
-daphne process that serves the test database. Without /usr/bin/chromium they are skipped
+server process (production's, chatsite/servers.py) that serves the test database. Without /usr/bin/chromium they are skipped
 with a reason, except with CI=true, where a missing browser fails them.
 """
 
@@ -192,33 +192,39 @@ def server_env(extra=None):
 
 
 class LiveServer:
-    """A daphne process on a free port, serving chatsite.asgi against the test database."""
+    """
+    A server process on a free port, serving chatsite.asgi against the test database: the
+    production server (chatsite.servers.PRODUCTION) unless `server` names another (or the
+    environment's TEST_SERVER does); `options` go to chatsite.servers.command (proxy_headers=True,
+    say), or `command` gives the whole command line ("{port}" in it is this server's port).
+    """
 
-    def __init__(self, env, log_path):
+    def __init__(self, env, log_path, server=None, command=None, **options):
+        from chatsite import servers
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.server = server or os.environ.get("TEST_SERVER") or servers.PRODUCTION
+        if command is None:
+            command = servers.command(self.server, port=self.port, **options)
+        else:
+            command = [part.replace("{port}", str(self.port)) for part in command]
         self.log = open(log_path, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "chatsite.asgi:application"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_until_up(log_path)
 
     def _wait_until_up(self, log_path, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{Path(log_path).read_text()}")
+                raise RuntimeError(f"{self.server} exited early:\n{Path(log_path).read_text()}")
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=2)
                 return
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"daphne did not answer within {timeout}s:\n{Path(log_path).read_text()}")
+        raise RuntimeError(f"{self.server} did not answer within {timeout}s:\n{Path(log_path).read_text()}")
 
     def log_text(self):
         self.log.flush()
@@ -272,7 +278,7 @@ def mail_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_server_process(django_db_setup, django_db_blocker, tmp_path_factory, mail_dir):
-    """One daphne for the whole run (browser tests use it through `live_url`)."""
+    """One server process for the whole run (browser tests use it through `live_url`)."""
     with django_db_blocker.unblock():
         env = server_env(
             {

@@ -109,6 +109,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from chatsite import servers as asgi_servers  # noqa: E402  (no Django: command lines only)
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # The send rate limit the servers will have (as chatsite/settings.py reads it from the
@@ -132,9 +135,18 @@ DRAIN_LIMIT_SECONDS = 120.0
 # than this share of one core: the machine is shared, and others' load makes latencies worse.
 QUIET_MACHINE_CORES = 0.3
 
-# Targets (issue 5): correctness in every row; latency and idle memory on PostgreSQL + Redis.
-P99_TARGETS_MS = {(100, 20, 1): 50, (100, 20, 2): 50, (500, 20, 2): 250}
-IDLE_TARGET_SOCKETS, IDLE_TARGET_KB = 10_000, 40
+# Targets (issue 15), on PostgreSQL + Redis for the product's rows; correctness in every row.
+HEADLINE = (500, 20.0, 2)  # C, msg/s, processes
+P99_TARGET_MS = 25
+CPU_PER_DELIVERY_TARGET_US = 30
+BURST_CLIENTS, BURST_MESSAGES, BURST_PROCESSES = 500, 200, 2
+BURST_TARGET_PER_S = 30_000
+HANDSHAKES_TARGET_PER_S, HANDSHAKE_CPU_TARGET_MS = 500, 2.0
+IDLE_TARGET_SOCKETS, IDLE_TARGET_KB = 10_000, 30
+
+# The applications a row can serve: the product, or the Channels tutorial's consumer
+# (bench/textbook.py, the baseline of --compare).
+APPS = {"product": asgi_servers.APP, "textbook": "bench.textbook:application"}
 
 
 # --- What a row is, and what it measured ---------------------------------------------------
@@ -148,15 +160,23 @@ class Row:
     processes: int
     layer: str  # "memory" | "redis"
     db: str  # "sqlite" | "postgres"
+    server: str = asgi_servers.PRODUCTION
+    app: str = "product"  # | "textbook"
+    burst: bool = False  # all messages at once, one per sender
 
     @property
     def senders(self):
+        if self.burst:
+            return min(self.clients, self.messages)
         per_sender = RATE_HEADROOM * RATE_LIMIT / RATE_WINDOW
         return max(1, min(self.clients, math.ceil(self.rate / per_sender)))
 
     @property
     def rate_limit_override(self):
         """CHAT_RATE_LIMIT for this row when too few clients share the load, else None."""
+        if self.burst:
+            per_burst = math.ceil(self.messages / self.senders)
+            return None if per_burst <= RATE_LIMIT else per_burst
         per_sender = self.rate / self.senders
         if per_sender <= RATE_HEADROOM * RATE_LIMIT / RATE_WINDOW:
             return None
@@ -192,7 +212,16 @@ class FanoutResult:
     @property
     def label(self):
         row = self.row
-        return f"C={row.clients} at {row.rate:g} msg/s, {row.processes}p {row.layer}/{row.db}"
+        what = f"burst of {row.messages}" if row.burst else f"at {row.rate:g} msg/s"
+        return f"{row.app} on {row.server}, C={row.clients} {what}, {row.processes}p {row.layer}/{row.db}"
+
+    @property
+    def per_second(self):
+        return self.deliveries / self.span_seconds
+
+    @property
+    def cpu_per_delivery_us(self):
+        return 1e6 * self.server_cpu / max(1, self.deliveries)
 
     @property
     def other_cpu(self):
@@ -216,6 +245,7 @@ class IdleResult:
     sockets: int
     layer: str
     db: str
+    server: str
     connected: int
     connect_seconds: float
     connect_cpu: float  # server CPU seconds spent while the sockets connected
@@ -229,7 +259,15 @@ class IdleResult:
 
     @property
     def label(self):
-        return f"{self.sockets:,} idle sockets {self.layer}/{self.db}"
+        return f"product on {self.server}, {self.sockets:,} idle sockets {self.layer}/{self.db}"
+
+    @property
+    def handshakes_per_second(self):
+        return self.connected / max(1e-9, self.connect_seconds)
+
+    @property
+    def handshake_cpu_ms(self):
+        return 1000 * self.connect_cpu / max(1, self.connected)
 
     @property
     def kb_per_socket(self):
@@ -248,9 +286,31 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def process_tree(pid):
+    """pid and its descendants (granian serves from a worker process of its own)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
+
+
 def memory_mb(pid, key):
     """A memory line of /proc/<pid>/status in MB: VmRSS (now) or VmHWM (peak)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -480,22 +540,25 @@ def free_port():
         return s.getsockname()[1]
 
 
-APP = "chatsite.asgi:application"
-
-
 class Servers:
-    """`count` daphne processes on free ports, with their logs; stopped on exit."""
+    """
+    `count` processes of one ASGI server (chatsite/servers.py) serving one application, on
+    free ports, with their logs; stopped on exit.
+    """
 
-    def __init__(self, count, env, logdir, label):
+    def __init__(self, count, env, logdir, label, server=asgi_servers.PRODUCTION, app="product"):
         self.count, self.env, self.logdir, self.label = count, env, logdir, label
+        self.server, self.app = server, app
         self.processes, self.ports, self.logs = [], [], []
 
     def __enter__(self):
         for index in range(self.count):
             port = free_port()
-            log_path = self.logdir / f"daphne-{self.label}-{index}.log"
+            log_path = self.logdir / f"{self.server}-{self.label}-{index}.log"
             log = open(log_path, "w")
-            command = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), APP]
+            command = asgi_servers.command(self.server, port=port, python=sys.executable, app=APPS[self.app])
+            if self.server == "daphne":
+                command[3:3] = ["-v", "0"]  # no line per handshake
             self.processes.append(
                 subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
             )
@@ -510,24 +573,28 @@ class Servers:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"daphne on port {port} exited; see {self.logs[self.ports.index(port)]}")
+                raise RuntimeError(f"{self.server} on port {port} exited; see {self.logs[self.ports.index(port)]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"daphne on port {port} not healthy after {timeout} s")
+        raise RuntimeError(f"{self.server} on port {port} not healthy after {timeout} s")
 
     @property
     def pids(self):
-        return [p.pid for p in self.processes]
+        """Every process serving, workers included."""
+        return [pid for p in self.processes for pid in process_tree(p.pid)]
+
+    def cpu(self, index=0):
+        return sum(cpu_seconds(pid) for pid in process_tree(self.processes[index].pid))
 
     def peak_mb(self):
-        return max(memory_mb(pid, "VmHWM") for pid in self.pids)
+        return max(sum(memory_mb(pid, "VmHWM") for pid in process_tree(p.pid)) for p in self.processes)
 
     def rss_mb(self, index=0):
-        return memory_mb(self.pids[index], "VmRSS")
+        return sum(memory_mb(pid, "VmRSS") for pid in process_tree(self.processes[index].pid))
 
     def __exit__(self, *exc):
         for process in self.processes:
@@ -541,7 +608,7 @@ class Servers:
 
     def problems(self, limit=10):
         """
-        The warnings and errors of the daphne logs, grouped as "count x record", with numbers
+        The warnings and errors of the servers' logs, grouped as "count x record", with numbers
         (ids, ports, task names) read as N so that repeats group together.
         """
         counts = Counter()
@@ -553,6 +620,8 @@ class Servers:
 
 LOG_LEVELS = ("WARNING", "ERROR", "CRITICAL")
 TEXT_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ +(WARNING|ERROR|CRITICAL) +(.*)$")
+# The servers' own lines: uvicorn's "WARNING:  ...", granian's "[WARNING] ...".
+SERVER_RECORD = re.compile(r"^\[?(WARNING|ERROR|CRITICAL)(?:\]|:) +(.*)$")
 TRACEBACK_NOISE = ("Traceback", "During handling", "The above exception")
 
 
@@ -567,7 +636,7 @@ def log_records(text):
     in_traceback = False
     for line in [*text.splitlines(), "0000-00-00 00:00:00,0 ERROR (end)"]:
         entry = _json_line(line)
-        header = TEXT_RECORD.match(line)
+        header = TEXT_RECORD.match(line) or SERVER_RECORD.match(line)
         if entry is not None or header:
             if record:
                 yield f"{record} -> {exception}" if exception else record
@@ -919,7 +988,7 @@ def run_fanout(row, backends, logdir, side, tag):
     override = row.rate_limit_override
     backends.flush_redis()
     room_id, sessions = make_fixtures(backends, tag, row.clients)
-    with Servers(row.processes, backends.env(override), logdir, tag) as servers:
+    with Servers(row.processes, backends.env(override), logdir, tag, row.server, row.app) as servers:
         clients = Clients(room_id, sessions, servers.ports, Traffic(row.messages, row.senders, row.rate), side)
         try:
             connected, failures, connect_seconds = clients.connected()
@@ -967,25 +1036,25 @@ def run_fanout(row, backends, logdir, side, tag):
     )
 
 
-def run_idle(sockets, backends, logdir, side, tag):
+def run_idle(sockets, backends, logdir, side, tag, server=asgi_servers.PRODUCTION):
     """sockets idle connections to one process; memory per socket; then one probe message."""
     backends.flush_redis()
     # One extra user for the warm-up socket, which stays connected through the measurement.
     room_id, sessions = make_fixtures(backends, tag, sockets + 1)
-    with Servers(1, backends.env(), logdir, tag) as servers:
+    with Servers(1, backends.env(), logdir, tag, server) as servers:
         warm = Clients(room_id, sessions[-1:], servers.ports, PROBE, ClientSide(processes=1))
         try:
             warm.connected()
             wait_for_quiet_machine(side.quiet_wait)
             rss_before = servers.rss_mb()
-            cpu_before = cpu_seconds(servers.pids[0])
+            cpu_before = servers.cpu(0)
             started = time.monotonic()
             # The probe (message 0) is sent by client 0 after everyone is connected.
             clients = Clients(room_id, sessions[:-1], servers.ports, PROBE, side)
             try:
                 connected, failures, _ = clients.connected()
                 connect_seconds = time.monotonic() - started
-                connect_cpu = cpu_seconds(servers.pids[0]) - cpu_before
+                connect_cpu = servers.cpu(0) - cpu_before
                 time.sleep(settle_seconds(connected))
                 rss_after = servers.rss_mb()
                 clients.go(time.time() + 0.2)
@@ -998,6 +1067,7 @@ def run_idle(sockets, backends, logdir, side, tag):
         sockets=sockets,
         layer=backends.layer,
         db=backends.db,
+        server=server,
         connected=connected,
         connect_seconds=connect_seconds,
         connect_cpu=connect_cpu,
@@ -1022,17 +1092,19 @@ def markdown_table(headers, rows):
 
 def fanout_table(results):
     headers = [
-        "clients", "rate", "procs", "layer", "db", "msgs", "p50 ms", "p99 ms", "max ms",
-        "deliv/s", "lost", "dup", "ooo", "refused", "server CPU", "peak MB",
+        "app", "server", "clients", "rate", "procs", "layer", "db", "msgs", "p50 ms", "p99 ms", "max ms",
+        "deliv/s", "µs CPU/deliv", "lost", "dup", "ooo", "refused", "server CPU", "peak MB",
     ]  # fmt: skip
     rows = []
     for r in results:
         row = r.row
         rows.append(
             [
-                row.clients, f"{row.rate:g}", row.processes, row.layer, row.db, row.messages,
+                row.app, row.server, row.clients, "burst" if row.burst else f"{row.rate:g}", row.processes,
+                row.layer, row.db, row.messages,
                 f"{r.percentile_ms(0.50):.1f}", f"{r.percentile_ms(0.99):.1f}", f"{r.percentile_ms(1.0):.1f}",
-                f"{r.deliveries / r.span_seconds:,.0f}", r.lost, r.duplicated, r.out_of_order, r.refused,
+                f"{r.per_second:,.0f}", f"{r.cpu_per_delivery_us:.1f}",
+                r.lost, r.duplicated, r.out_of_order, r.refused,
                 f"{100 * r.server_cpu / r.window_seconds:.0f} %", f"{r.peak_mb:.0f}",
             ]
         )  # fmt: skip
@@ -1041,7 +1113,7 @@ def fanout_table(results):
 
 def cpu_table(results):
     headers = [
-        "clients", "rate", "procs", "layer", "db", "senders", "connect s", "daphne CPU", "client CPU",
+        "app", "server", "clients", "rate", "procs", "senders", "connect s", "server CPU", "client CPU",
         "postgres CPU", "redis CPU", "other CPU", "max send lag ms", "error frames", "closed",
     ]  # fmt: skip
     rows = []
@@ -1049,72 +1121,131 @@ def cpu_table(results):
         row, w = r.row, r.window_seconds
         rows.append(
             [
-                row.clients, f"{row.rate:g}", row.processes, row.layer, row.db, row.senders,
-                f"{r.connect_seconds:.1f}", f"{100 * r.server_cpu / w:.0f} %", f"{100 * r.client_cpu / w:.0f} %",
-                f"{100 * r.postgres_cpu / w:.0f} %", f"{100 * r.redis_cpu / w:.0f} %", f"{100 * r.other_cpu / w:.0f} %",
-                f"{r.max_send_lag_ms:.0f}",
+                row.app, row.server, row.clients, "burst" if row.burst else f"{row.rate:g}", row.processes,
+                row.senders, f"{r.connect_seconds:.1f}", f"{100 * r.server_cpu / w:.0f} %",
+                f"{100 * r.client_cpu / w:.0f} %", f"{100 * r.postgres_cpu / w:.0f} %", f"{100 * r.redis_cpu / w:.0f} %",
+                f"{100 * r.other_cpu / w:.0f} %", f"{r.max_send_lag_ms:.0f}",
                 r.error_frames, r.closed_early + r.connect_failures,
             ]
         )  # fmt: skip
     return markdown_table(headers, rows)
 
 
+def comparison_table(results):
+    """Each product row beside the textbook row measured under the same conditions."""
+    textbook = {(r.row.server, r.row.clients, r.row.rate, r.row.processes, r.row.burst, r.row.layer, r.row.db): r
+                for r in results if r.row.app == "textbook"}  # fmt: skip
+    rows = []
+    for r in results:
+        row = r.row
+        base = textbook.get((row.server, row.clients, row.rate, row.processes, row.burst, row.layer, row.db))
+        if row.app != "product" or base is None:
+            continue
+        rows.append(
+            [
+                row.server, row.clients, "burst" if row.burst else f"{row.rate:g}", row.processes,
+                f"{base.percentile_ms(0.99):.1f} → {r.percentile_ms(0.99):.1f}",
+                f"{base.percentile_ms(0.99) / max(1e-9, r.percentile_ms(0.99)):.1f}×",
+                f"{base.cpu_per_delivery_us:.1f} → {r.cpu_per_delivery_us:.1f}",
+                f"{base.cpu_per_delivery_us / max(1e-9, r.cpu_per_delivery_us):.1f}×",
+                f"{base.per_second:,.0f} → {r.per_second:,.0f}",
+                f"{r.per_second / max(1e-9, base.per_second):.1f}×",
+            ]
+        )  # fmt: skip
+    if not rows:
+        return None
+    headers = [
+        "server", "clients", "rate", "procs", "p99 ms textbook → product", "p99 ratio",
+        "µs CPU/deliv textbook → product", "CPU ratio", "deliv/s textbook → product", "deliv/s ratio",
+    ]  # fmt: skip
+    return markdown_table(headers, rows)
+
+
 def idle_table(results):
     headers = [
-        "idle sockets", "layer", "db", "connected", "connect s", "server CPU ms/connect", "RSS before MB",
-        "RSS after MB", "KB/socket", "got probe", "probe max ms",
+        "server", "idle sockets", "layer", "db", "connected", "connect s", "handshakes/s", "CPU ms/handshake",
+        "RSS before MB", "RSS after MB", "KB/socket", "got probe", "probe max ms",
     ]  # fmt: skip
     rows = [
         [
-            r.sockets, r.layer, r.db, r.connected, f"{r.connect_seconds:.1f}",
-            f"{1000 * r.connect_cpu / max(1, r.connected):.1f}", f"{r.rss_before_mb:.0f}",
-            f"{r.rss_after_mb:.0f}", f"{r.kb_per_socket:.1f}", r.probe_received, f"{r.probe_max_ms:.0f}",
+            r.server, r.sockets, r.layer, r.db, r.connected, f"{r.connect_seconds:.1f}", f"{r.handshakes_per_second:,.0f}",
+            f"{r.handshake_cpu_ms:.2f}", f"{r.rss_before_mb:.0f}", f"{r.rss_after_mb:.0f}", f"{r.kb_per_socket:.1f}",
+            r.probe_received, f"{r.probe_max_ms:.0f}",
         ]
         for r in results
     ]  # fmt: skip
     return markdown_table(headers, rows)
 
 
+def _on_production_backends(r):
+    return r.layer == "redis" and r.db == "postgres"
+
+
 def check_targets(fanouts, idles):
-    """Lines "ok"/"MISSED" for each target that applies to the rows measured."""
+    """
+    (verdict, text) for every target of issue 15: True met, False missed, None not measured
+    in this run (no row of its kind on PostgreSQL + Redis).
+    """
     verdicts = []
     for r in fanouts:
-        row = r.row
-        name = r.label
         clean = r.lost == 0 and r.duplicated == 0 and r.out_of_order == 0 and r.unstored_deliveries == 0
-        verdicts.append(
-            (
-                clean,
-                f"{name}: 0 lost, 0 dup, 0 out of order, nothing delivered unstored "
-                f"(got {r.lost}, {r.duplicated}, {r.out_of_order}, {r.unstored_deliveries})",
-            )
-        )
-        target = P99_TARGETS_MS.get((row.clients, row.rate, row.processes))
-        if target and row.layer == "redis" and row.db == "postgres":
-            p99 = r.percentile_ms(0.99)
-            verdicts.append((p99 < target, f"{name}: p99 < {target} ms (got {p99:.1f} ms)"))
-    for r in idles:
-        name = r.label
-        live = r.connected == r.sockets and r.probe_received == r.connected
-        verdicts.append(
-            (live, f"{name}: all connected and live (got {r.connected:,}, probe reached {r.probe_received:,})")
-        )
-        if r.layer == "redis" and r.db == "postgres" and r.sockets >= IDLE_TARGET_SOCKETS:
+        if r.row.app == "product" or not clean:
             verdicts.append(
-                (r.kb_per_socket < IDLE_TARGET_KB, f"{name}: under {IDLE_TARGET_KB} KB each (got {r.kb_per_socket:.1f} KB)")
+                (
+                    clean if r.row.app == "product" else None,
+                    f"{r.label}: 0 lost, 0 dup, 0 out of order, nothing delivered unstored "
+                    f"(got {r.lost}, {r.duplicated}, {r.out_of_order}, {r.unstored_deliveries})"
+                    + ("" if r.row.app == "product" else "; the baseline, not a target"),
+                )
             )
-    return verdicts
+    for r in idles:
+        live = r.connected == r.sockets and r.probe_received == r.connected
+        verdicts.append((live, f"{r.label}: all connected and live (got {r.connected:,}, probe reached {r.probe_received:,})"))
+
+    product = [r for r in fanouts if r.row.app == "product" and _on_production_backends(r.row)]
+    headline = [r for r in product if not r.row.burst and (r.row.clients, r.row.rate, r.row.processes) == HEADLINE]
+    bursts = [
+        r for r in product
+        if r.row.burst and (r.row.clients, r.row.messages, r.row.processes) == (BURST_CLIENTS, BURST_MESSAGES, BURST_PROCESSES)
+    ]  # fmt: skip
+    shakes = [r for r in idles if _on_production_backends(r)]
+    big_idle = [r for r in shakes if r.sockets >= IDLE_TARGET_SOCKETS]
+    c, rate, procs = HEADLINE
+
+    def each(results, what, met, got):
+        if not results:
+            verdicts.append((None, f"{what}: not measured"))
+        for r in results:
+            verdicts.append((met(r), f"{what}, {r.row.server if hasattr(r, 'row') else r.server}: got {got(r)}"))
+
+    each(headline, f"p99 < {P99_TARGET_MS} ms at C = {c} × {rate:g} msg/s on {procs} processes",
+         lambda r: r.percentile_ms(0.99) < P99_TARGET_MS, lambda r: f"{r.percentile_ms(0.99):.1f} ms")
+    each(headline, f"≤ {CPU_PER_DELIVERY_TARGET_US} µs server CPU per delivery (same row)",
+         lambda r: r.cpu_per_delivery_us <= CPU_PER_DELIVERY_TARGET_US, lambda r: f"{r.cpu_per_delivery_us:.1f} µs")
+    each(bursts, f"burst of {BURST_MESSAGES} messages to C = {BURST_CLIENTS} on {BURST_PROCESSES} processes "
+         f"≥ {BURST_TARGET_PER_S:,} deliveries/s",
+         lambda r: r.per_second >= BURST_TARGET_PER_S, lambda r: f"{r.per_second:,.0f}/s")
+    each(shakes, f"handshakes ≥ {HANDSHAKES_TARGET_PER_S}/s per process, ≤ {HANDSHAKE_CPU_TARGET_MS:g} ms CPU each",
+         lambda r: r.handshakes_per_second >= HANDSHAKES_TARGET_PER_S and r.handshake_cpu_ms <= HANDSHAKE_CPU_TARGET_MS,
+         lambda r: f"{r.handshakes_per_second:,.0f}/s, {r.handshake_cpu_ms:.2f} ms ({r.sockets:,} sockets)")
+    each(big_idle, f"idle socket ≤ {IDLE_TARGET_KB} KB at {IDLE_TARGET_SOCKETS:,}",
+         lambda r: r.kb_per_socket <= IDLE_TARGET_KB, lambda r: f"{r.kb_per_socket:.1f} KB")
+    return verdicts  # fmt: skip
 
 
 def report(fanouts, idles, notes):
     print()
     if fanouts:
-        print("Fan-out (latency from send to receipt, over every member):\n")
+        print("Fan-out (latency from send to receipt, over every member; µs CPU/deliv = server CPU / deliveries):\n")
         print(fanout_table(fanouts))
+        comparison = comparison_table(fanouts)
+        if comparison:
+            print("\nThe product against the textbook consumer (bench/textbook.py), same conditions:\n")
+            print(comparison)
         print("\nWhere the CPU went (send window; 100 % = one core of this machine):\n")
         print(cpu_table(fanouts))
     if idles:
-        print("\nIdle sockets in one daphne process:\n")
+        print("\nHandshakes and idle sockets in one server process:\n")
         print(idle_table(idles))
     for note in notes:
         print(f"\n{note}")
@@ -1123,29 +1254,38 @@ def report(fanouts, idles, notes):
             print(f"\n{r.label}: {r.error_frames} error fragments, e.g. “{r.error_sample}”")
     for r in [*fanouts, *idles]:
         if r.log_problems:
-            print(f"\ndaphne logs, {r.label}:")
+            print(f"\nserver logs, {r.label}:")
             for line in r.log_problems:
                 print(f"    {line}")
     verdicts = check_targets(fanouts, idles)
-    if verdicts:
-        print("\nTargets:")
-        for ok, text in verdicts:
-            print(f"  {'ok    ' if ok else 'MISSED'}  {text}")
-    return all(ok for ok, _ in verdicts)
+    print("\nTargets (issue 15; PostgreSQL + Redis):")
+    for ok, text in verdicts:
+        print(f"  {'met   ' if ok else 'not measured' if ok is None else 'MISSED'}  {text}")
+    return all(ok is not False for ok, _ in verdicts)
 
 
 # --- Command line --------------------------------------------------------------------------
 
-# (db, layer, [(clients, rate, processes)], [idle sockets])
-QUICK = [("sqlite", "memory", [(10, 20, 1), (100, 20, 1)], [1000])]
+# (db, layer, [(clients, rate, processes, burst)], [idle sockets])
+QUICK = [("sqlite", "memory", [(10, 20, 1, False), (100, 20, 1, False)], [1000])]
 FULL = [
-    ("sqlite", "memory", [(10, 20, 1), (100, 20, 1), (500, 20, 1)], [1000, 5000, 10000]),
+    ("sqlite", "memory", [(10, 20, 1, False), (100, 20, 1, False), (500, 20, 1, False)], [1000, 5000, 10000]),
     (
         "postgres",
         "redis",
-        [(10, 20, 1), (100, 20, 1), (500, 20, 1), (100, 20, 2), (500, 20, 2)],
+        [(10, 20, 1, False), (100, 20, 1, False), (500, 20, 1, False), (100, 20, 2, False), (500, 20, 2, False),
+         (BURST_CLIENTS, math.inf, BURST_PROCESSES, True)],
         [1000, 5000, 10000],
-    ),
+    ),  # fmt: skip
+]
+# --compare alone: the rows of the targets, on PostgreSQL + Redis.
+TARGETS = [
+    (
+        "postgres",
+        "redis",
+        [(*HEADLINE, False), (BURST_CLIENTS, math.inf, BURST_PROCESSES, True)],
+        [IDLE_TARGET_SOCKETS],
+    )
 ]
 
 
@@ -1157,6 +1297,14 @@ def float_list(text):
     return [float(x) for x in text.split(",") if x.strip()]
 
 
+def server_list(text):
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = [name for name in names if name not in asgi_servers.SERVERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown server {', '.join(unknown)}; choose from {', '.join(asgi_servers.SERVERS)}")
+    return names
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Fan-out benchmark for the chat WebSocket (see the docstring at the top of this file).",
@@ -1164,9 +1312,20 @@ def parse_args(argv=None):
     preset = parser.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="C = 10 and 100 at 20 msg/s, 1,000 idle; SQLite + memory")
     preset.add_argument("--full", action="store_true", help="every README row, on SQLite + memory and PostgreSQL + Redis")
+    parser.add_argument(
+        "--compare", action="store_true",
+        help="run the textbook consumer (bench/textbook.py) beside the product in every fan-out row; "
+        "alone, the rows of the targets on PostgreSQL + Redis",
+    )  # fmt: skip
+    parser.add_argument(
+        "--servers", type=server_list, default=[asgi_servers.PRODUCTION],
+        help=f"ASGI servers to serve with, comma-separated, of {', '.join(asgi_servers.SERVERS)} "
+        f"(default: production's, {asgi_servers.PRODUCTION})",
+    )  # fmt: skip
     parser.add_argument("--clients", type=int_list, help="comma-separated client counts C (default 100 unless --idle)")
     parser.add_argument("--rate", type=float_list, default=[20.0], help="messages per second, comma-separated (20)")
-    parser.add_argument("--processes", type=int_list, default=[1], help="daphne processes, comma-separated (1)")
+    parser.add_argument("--burst", type=int, help="also a row per C and processes: this many messages at once, one per sender")
+    parser.add_argument("--processes", type=int_list, default=[1], help="server processes, comma-separated (1)")
     parser.add_argument(
         "--seconds", type=float, help="send for this long: messages = rate x seconds (default 20; --quick 10, --full 30)"
     )
@@ -1186,19 +1345,26 @@ def parse_args(argv=None):
     )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server, no database (%(default)s)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis URL; a database other than 0 is flushed (%(default)s)")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs (their folder is printed)")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (their folder is printed)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
+    explicit = args.clients or args.idle or args.burst
     if args.quick or args.full:
         args.plan = QUICK if args.quick else FULL
         args.seconds = args.seconds or (10.0 if args.quick else 30.0)
+    elif args.compare and not explicit:
+        args.plan = TARGETS
+        args.seconds = args.seconds or 20.0
     else:
-        clients = args.clients or ([] if args.idle else [100])
-        rows = [(c, r, p) for c in clients for r in args.rate for p in args.processes]
+        clients = args.clients or ([] if args.idle and not args.burst else [100])
+        rows = [(c, r, p, False) for c in clients for r in args.rate for p in args.processes]
+        if args.burst:
+            rows += [(c, math.inf, p, True) for c in clients for p in args.processes]
         args.plan = [(args.db, args.layer, rows, args.idle)]
         args.seconds = args.seconds or 20.0
+    args.apps = ["product", "textbook"] if args.compare else ["product"]
     for db, layer, rows, _ in args.plan:
-        if layer == "memory" and any(p > 1 for _, _, p in rows):
+        if layer == "memory" and any(p > 1 for _, _, p, _ in rows):
             parser.error("the in-memory layer works with one process only: use --layer redis for --processes 2")
     return args
 
@@ -1213,6 +1379,15 @@ def server_version():
     return version + (f" (+ uncommitted changes in {len(changed)} files)" if changed else "")
 
 
+def machine_load():
+    """The load averages, and the busiest other processes right now (the machine is shared)."""
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    top = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout.splitlines()[1:6]
+    return f"load average {load}; busiest processes (ps %CPU, over their lifetime): " + ", ".join(
+        " ".join(line.split()[::-1]) + " %" for line in top
+    )
+
+
 def main(argv=None):
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="chatsite-bench-"))
@@ -1220,36 +1395,52 @@ def main(argv=None):
     fanouts, idles, notes = [], [], []
     side = ClientSide(args.client_processes, args.connect_concurrency, args.quiet_wait)
     print(f"server code: {server_version()}")
+    print(f"command: bench/fanout.py {' '.join(argv if argv is not None else sys.argv[1:])}")
+    print(f"before: {machine_load()}")
     print(
-        f"daphne: DEBUG=0, -v 0 (no access log); client processes: {side.processes}, "
-        f"{side.connect_concurrency} handshakes at once; logs in {workdir}"
+        f"servers: {', '.join(args.servers)} (chatsite/servers.py; DEBUG=0, no access log); applications: "
+        f"{', '.join(args.apps)}; client processes: {side.processes}, {side.connect_concurrency} handshakes at once; "
+        f"logs in {workdir}"
     )
+    n = 0
     try:
         for db, layer, rows, idle_counts in args.plan:
             with Backends(db, layer, args.postgres, args.redis, workdir) as backends:
-                for n, (clients, rate, processes) in enumerate(rows):
-                    messages = args.messages or max(1, round(rate * args.seconds))
-                    row = Row(clients, rate, messages, processes, layer, db)
-                    if row.rate_limit_override:
-                        notes.append(
-                            f"C={clients} at {rate:g} msg/s ({db}/{layer}): {row.senders} senders are too few for the default "
-                            f"limit ({RATE_LIMIT} per {RATE_WINDOW:g} s), so CHAT_RATE_LIMIT={row.rate_limit_override} "
-                            "for that row."
-                        )
-                    print(f"  {db}/{layer}: {clients} clients, {rate:g} msg/s, {processes} process(es), "
-                          f"{messages} messages from {row.senders} senders ...", flush=True)  # fmt: skip
-                    result = run_fanout(row, backends, workdir, side, f"{db[:2]}{layer[:2]}f{n}")
-                    print(f"    p99 {result.percentile_ms(0.99):.1f} ms, lost {result.lost}, "
-                          f"dup {result.duplicated}, ooo {result.out_of_order}", flush=True)  # fmt: skip
-                    fanouts.append(result)
-                for n, sockets in enumerate(idle_counts):
-                    print(f"  {db}/{layer}: {sockets} idle sockets ...", flush=True)
-                    result = run_idle(sockets, backends, workdir, side, f"{db[:2]}{layer[:2]}i{n}")
-                    print(f"    {result.kb_per_socket:.1f} KB/socket, probe reached {result.probe_received}", flush=True)
-                    idles.append(result)
+                for clients, rate, processes, burst in rows:
+                    if burst:
+                        messages = args.burst or BURST_MESSAGES
+                    else:
+                        messages = args.messages or max(1, round(rate * args.seconds))
+                    for server in args.servers:
+                        for app in args.apps:
+                            row = Row(clients, rate, messages, processes, layer, db, server, app, burst)
+                            if row.rate_limit_override and server == args.servers[0] and app == "product":
+                                notes.append(
+                                    f"C={clients} {'burst' if burst else f'at {rate:g} msg/s'} ({db}/{layer}): {row.senders} "
+                                    f"senders are too few for the default limit ({RATE_LIMIT} per {RATE_WINDOW:g} s), so "
+                                    f"CHAT_RATE_LIMIT={row.rate_limit_override} for that row."
+                                )
+                            what = f"a burst of {messages} messages" if burst else f"{rate:g} msg/s, {messages} messages"
+                            print(f"  {app} on {server}, {db}/{layer}: {clients} clients, {what} from {row.senders} senders, "
+                                  f"{processes} process(es) ...", flush=True)  # fmt: skip
+                            n += 1
+                            result = run_fanout(row, backends, workdir, side, f"{db[:2]}{layer[:2]}f{n}")
+                            print(f"    p99 {result.percentile_ms(0.99):.1f} ms, {result.per_second:,.0f} deliveries/s, "
+                                  f"{result.cpu_per_delivery_us:.1f} µs CPU each, lost {result.lost}, "
+                                  f"dup {result.duplicated}, ooo {result.out_of_order}", flush=True)  # fmt: skip
+                            fanouts.append(result)
+                for sockets in idle_counts:
+                    for server in args.servers:
+                        print(f"  product on {server}, {db}/{layer}: {sockets} idle sockets ...", flush=True)
+                        n += 1
+                        result = run_idle(sockets, backends, workdir, side, f"{db[:2]}{layer[:2]}i{n}", server)
+                        print(f"    {result.handshakes_per_second:,.0f} handshakes/s, {result.handshake_cpu_ms:.2f} ms CPU each, "
+                              f"{result.kb_per_socket:.1f} KB/socket, probe reached {result.probe_received}", flush=True)  # fmt: skip
+                        idles.append(result)
     finally:
         if not args.keep_logs:
             shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\nafter: {machine_load()}")
     ok = report(fanouts, idles, notes)
     return 1 if args.check and not ok else 0
 

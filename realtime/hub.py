@@ -91,6 +91,10 @@ class Hub:
                 continue
             try:
                 await consumer.hub_message(message)
+            except OSError:
+                # The client went away (uvicorn says so when a frame is sent; daphne drops the
+                # frame): the socket's disconnect takes it out of its groups.
+                pass
             except Exception:
                 log.exception("live: delivery to a socket failed")
 
@@ -128,6 +132,8 @@ class Hub:
         for consumer in consumers:
             try:
                 await consumer.resync()
+            except OSError:  # gone, as in deliver()
+                pass
             except Exception:
                 log.exception("live: resync of a socket failed")
 

@@ -1,6 +1,6 @@
 """
 The README's deployment steps, followed on this machine with PostgreSQL and Redis: a fresh
-database, migrations, collectstatic, `check --deploy`, two daphne processes with DEBUG=0
+database, migrations, collectstatic, `check --deploy`, two processes of production's server (chatsite/servers.py) with DEBUG=0
 behind a TLS proxy (simulated by X-Forwarded-Proto), static files from WhiteNoise, JSON logs.
 Runs in the PostgreSQL + Redis pass of CI.
 """
@@ -60,7 +60,7 @@ def get(url, **headers):
         return response.status, response.read().decode()
 
 
-def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_processes(fresh_database, tmp_path):
+def test_the_deployment_guide_works_with_postgresql_redis_and_two_server_processes(fresh_database, tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"SQLITE_PATH", "PASSWORD_HASHERS"}},
         "DEBUG": "0",
@@ -79,7 +79,8 @@ def test_the_deployment_guide_works_with_postgresql_redis_and_two_daphne_process
     manage(env, "collectstatic", "--noinput")
     assert "no issues" in manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
-    servers = [LiveServer(env, tmp_path / f"daphne-{n}.log") for n in range(2)]
+    # Production's server with the systemd template's command line (chatsite/servers.py).
+    servers = [LiveServer(env, tmp_path / f"server-{n}.log", proxy_headers=True) for n in range(2)]
     try:
         for server in servers:
             status, body = get(server.url + "/healthz")
