@@ -141,6 +141,15 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     """The admin's login: the same backend and throttle, the same "try again later"."""
 
 
+class PreferencesForm(forms.ModelForm):
+    """The colour scheme and desktop notifications (the choices are the model's: checked there)."""
+
+    class Meta:
+        model = User
+        fields = ["theme", "desktop_notifications"]
+        widgets = {"theme": forms.RadioSelect}
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User

@@ -76,6 +76,12 @@ def avatar_path(user, filename):
     return f"avatars/{user.pk or 'new'}/{filename}"
 
 
+class Theme(models.TextChoices):
+    SYSTEM = "system", "System"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
 class User(AbstractUser):
     """
     A person on the chat site.
@@ -98,6 +104,16 @@ class User(AbstractUser):
     nickname = models.CharField(max_length=50)
     email = models.EmailField("email address")
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    # Preferences (the profile's Appearance and notifications): the colour scheme is applied
+    # on <html> when the page is rendered, so a dark page never flashes light first.
+    theme = models.CharField(
+        "colour scheme", max_length=6, choices=Theme.choices, default=Theme.SYSTEM,
+        help_text="System follows the device's setting.",
+    )
+    desktop_notifications = models.BooleanField(
+        "desktop notifications", default=True,
+        help_text="A notice from the browser when a message comes to a chat you are not looking at (unless it is muted).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)

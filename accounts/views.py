@@ -19,6 +19,7 @@ from .forms import (
     EmailForm,
     LoginForm,
     PasswordForm,
+    PreferencesForm,
     ProfileForm,
     SignupForm,
 )
@@ -106,6 +107,7 @@ def _profile_page(request, status=200, partial="profile-page", **forms):
         "email_form": forms.get("email_form") or EmailChangeForm(user=user),
         "confirm_form": forms.get("confirm_form") or (EmailConfirmForm(user=user, email=pending) if pending else None),
         "password_form": forms.get("password_form") or PasswordForm(user),
+        "preferences_form": forms.get("preferences_form") or PreferencesForm(instance=user),
         "pending_email": pending,
         "saved": forms.get("saved", ""),
     }
@@ -125,6 +127,14 @@ def profile(request):
             messages.success(request, "Profile saved.")
             return redirect_after_post(request, "accounts:profile")
         return _profile_page(request, 422, "profile-section", profile_form=form)
+
+    if action == "preferences":
+        form = PreferencesForm(request.POST, instance=user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Preferences saved.")
+            return redirect_after_post(request, "accounts:profile")  # a new page: <html> has the scheme
+        return _profile_page(request, 422, "preferences-section", preferences_form=form)
 
     if action == "email":
         form = EmailChangeForm(request.POST, user=user)
