@@ -72,6 +72,8 @@ class UserAdmin(DjangoUserAdmin):
     # --- What a non-superuser may change: the active flag, of people who are not staff.
 
     def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_deleted:
+            return False  # a deleted account stays as it is (accounts.actions.delete_account)
         if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)

@@ -64,6 +64,8 @@ def reactivatable(moderator, users):
     for user in users:
         if user.is_active:
             skipped.append((user, "already active"))
+        elif user.is_deleted:
+            skipped.append((user, "the account was deleted"))
         elif (user.is_staff or user.is_superuser) and not moderator.is_superuser:
             skipped.append((user, "staff: only a superuser can reactivate them"))
         else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -60,6 +61,7 @@ def build_site():
     incoming = FriendRequest.objects.send(dave, alice, reason="hi")
     outgoing = FriendRequest.objects.send(alice, erin)
     export = start_export(alice)
+    LogEntry.objects.log_actions(root.pk, [carol], CHANGE, "a test entry", single_object=True)
     return Site(alice, root, direct, group, message, picture, incoming, outgoing, bob, export)
 
 
@@ -143,6 +145,7 @@ def admin_paths(site):
         "rooms.membership": site.group.memberships.first(),
         "rooms.message": site.picture,
         "moderation.report": Report.objects.first(),
+        "admin.logentry": LogEntry.objects.first(),
     }
     paths = [reverse("admin:index"), reverse("admin:login")]
     for model in admin.site._registry:

@@ -4,4 +4,4 @@ leaves alone and why; once confirmed, it acts through moderation.actions, which 
 change in the admin log. Every list costs the same few queries whatever the number of rows.
 """
 
-from . import people, reports, rooms  # noqa: F401  (each registers its admins)
+from . import log, people, reports, rooms  # noqa: F401  (each registers its admins)

@@ -4,7 +4,7 @@ from importlib import import_module
 
 from django.urls import reverse
 
-moderators_migration = import_module("moderation.migrations.0002_moderators_group")
+moderators_migration = import_module("moderation.migrations.0003_moderators_read_the_admin_log")
 
 
 def changelist(model):

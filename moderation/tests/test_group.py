@@ -14,6 +14,7 @@ def test_the_migration_made_the_group_with_exactly_these_permissions(db):
     assert granted == [
         "accounts.change_user",
         "accounts.view_user",
+        "admin.view_logentry",
         "moderation.change_report",
         "moderation.view_report",
         "rooms.delete_message",

@@ -4,6 +4,7 @@ here is a staff user in the group, not a superuser.
 """
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -13,7 +14,7 @@ from moderation.models import Report
 from .helpers import change, changelist
 
 
-@pytest.mark.parametrize("model", [User, Room, Membership, Message, Report])
+@pytest.mark.parametrize("model", [User, Room, Membership, Message, Report, LogEntry])
 def test_moderators_read_every_list_they_need(mod_client, model):
     assert mod_client.get(changelist(model)).status_code == 200
 
@@ -28,6 +29,7 @@ def test_moderators_see_nothing_else(mod_client):
         ("rooms", "Membership"),
         ("rooms", "Message"),
         ("moderation", "Report"),
+        ("admin", "LogEntry"),
     }
     assert mod_client.get("/admin/friends/friendship/").status_code == 403
     assert mod_client.get("/admin/auth/group/").status_code == 403

@@ -1,0 +1,46 @@
+"""The admin log for moderators: a deleted account is found there under its old username; nobody edits the log."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from accounts.actions import delete_account
+from accounts.models import User
+
+from .helpers import change, changelist, run_action
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_moderator_finds_a_deleted_account_in_the_admin_log_by_its_old_username(mod_client, alice, bob):
+    delete_account(alice, delete_messages=True)
+
+    page = mod_client.get(changelist(LogEntry), {"q": "alice"})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Account deleted by its owner, with their messages" in text
+    assert "bob" not in text
+    history = mod_client.get(reverse("admin:accounts_user_history", args=[alice.pk]))
+    assert "Account deleted by its owner" in history.content.decode()
+
+
+def test_the_log_is_read_only(mod_client, alice):
+    delete_account(alice)
+    entry = LogEntry.objects.get()
+
+    assert mod_client.get(reverse("admin:admin_logentry_add")).status_code == 403
+    assert mod_client.post(change(entry), {"change_message": "nothing happened"}).status_code == 403
+    assert mod_client.post(reverse("admin:admin_logentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert LogEntry.objects.get().change_message == entry.change_message
+
+
+def test_a_deleted_account_cannot_be_reactivated_or_edited_by_a_moderator(mod_client, alice):
+    delete_account(alice)
+    tombstone = User.objects.get(pk=alice.pk)
+
+    page = run_action(mod_client, User, "reactivate", [tombstone], confirm=False)
+
+    assert "the account was deleted" in page.content.decode()
+    assert mod_client.post(change(tombstone), {"is_active": "on"}).status_code == 403
+    assert not User.objects.get(pk=alice.pk).is_active
