@@ -1,4 +1,14 @@
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
+
+# Exports of this run go to a scratch folder: the tests' own (see `_files` below) and, through
+# the environment it inherits, the live server's for the browser tests.
+os.environ.setdefault("EXPORTS_ROOT", tempfile.mkdtemp(prefix="chat-exports-"))
+atexit.register(shutil.rmtree, os.environ["EXPORTS_ROOT"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
