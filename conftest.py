@@ -199,17 +199,17 @@ class LiveServer:
     say), or `command` gives the whole command line ("{port}" in it is this server's port).
     """
 
-    def __init__(self, env, log_path, server=None, command=None, **options):
+    def __init__(self, env, log_path, server=None, command=None, port=None, **options):
         from chatsite import servers
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = server or os.environ.get("TEST_SERVER") or servers.PRODUCTION
         if command is None:
             command = servers.command(self.server, port=self.port, **options)
         else:
             command = [part.replace("{port}", str(self.port)) for part in command]
-        self.log = open(log_path, "wb")
+        self.log = open(log_path, "ab")  # a server started again on its port writes after its first life
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_until_up(log_path)
 

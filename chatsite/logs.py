@@ -66,6 +66,7 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "client": request.META.get("REMOTE_ADDR"),
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
