@@ -27,6 +27,7 @@ class Hub:
 
     RESUBSCRIBE_SECONDS = 3600  # well inside channels-redis's one-day group expiry
     PRESENCE_REFRESH_SECONDS = 30
+    HEARTBEAT_SECONDS = 5  # presence.ProcessPresence.PROCESS_TTL is three of them
     RETRY_SECONDS = (0.2, 0.5, 1, 2, 3)
 
     def __init__(self, layer):
@@ -138,14 +139,17 @@ class Hub:
                 log.exception("live: resync of a socket failed")
 
     async def _housekeeping(self):
-        elapsed = 0
+        """The process's heartbeat (presence counts a dead process out), refreshes, resubscribes."""
+        beats = 0
         while True:
-            await asyncio.sleep(self.PRESENCE_REFRESH_SECONDS)
-            elapsed += self.PRESENCE_REFRESH_SECONDS
-            user_ids = {consumer.user_id for sockets in self.sockets.values() for consumer in sockets}
-            await presence.refresh(user_ids)
-            if elapsed >= self.RESUBSCRIBE_SECONDS:
-                elapsed = 0
+            await asyncio.sleep(self.HEARTBEAT_SECONDS)
+            beats += 1
+            if beats % (self.PRESENCE_REFRESH_SECONDS // self.HEARTBEAT_SECONDS):
+                await presence.heartbeat()
+            else:
+                user_ids = {consumer.user_id for sockets in self.sockets.values() for consumer in sockets}
+                await presence.refresh(user_ids)  # a heartbeat too
+            if beats % (self.RESUBSCRIBE_SECONDS // self.HEARTBEAT_SECONDS) == 0:
                 await self._resubscribe()
 
 
