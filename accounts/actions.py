@@ -240,5 +240,11 @@ def build_export(job):
         job.status = DataExport.Status.FAILED
         return job
     job.status, job.done, job.size = DataExport.Status.READY, job.total, job.file.size
-    job.save(update_fields=["status", "done", "file", "size", "updated_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "done", "file", "size", "updated_at"])
+        # One ZIP per person on the server: the new one replaces the ones before it.
+        older = DataExport.objects.filter(user_id=job.user_id, pk__lt=job.pk)
+        files = [name for name in older.values_list("file", flat=True) if name]
+        older.delete()
+        transaction.on_commit(lambda: _remove_files("", files), robust=True)
     return job

@@ -309,10 +309,53 @@ def delete_message(message, by):
     return _delete(message, by)
 
 
+# What a deleted message keeps of what it said: nothing.
+DELETED_BLANK = {"body": "", "body_html": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
+# Deleting many messages at once (a deleted account's): each room's newest this many are
+# replaced live; beyond that, open pages of the room reload it instead.
+LIVE_REPLACEMENTS = 50
+CHUNK = 500
+
+
+def _delete_many(messages, by):
+    """
+    Delete these messages (a queryset) as `delete_message` does each (blanked, files removed
+    after commit, `message_deleted` sent for each), in chunks of CHUNK updates rather than one
+    transaction and frame each; returns how many were deleted. After commit each room's
+    newest LIVE_REPLACEMENTS of them are replaced on open pages, and a room with more is
+    reloaded there (`frames.reload_room`).
+    """
+    rows = list(messages.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", "room_id", "file", "thumbnail"))
+    deleted_at = timezone.now()
+    by_room, files, count = {}, [], 0
+    with transaction.atomic():
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            ids = [pk for pk, *_ in chunk]
+            count += Message.objects.filter(pk__in=ids, deleted_at__isnull=True).update(deleted_at=deleted_at, **DELETED_BLANK)
+            for pk, room_id, file, thumbnail in chunk:
+                by_room.setdefault(room_id, []).append(pk)
+                files += [name for name in (file, thumbnail) if name]
+            for message in Message.objects.filter(pk__in=ids):
+                message_deleted.send(sender=Message, message=message, by=by)
+        transaction.on_commit(lambda: delete_stored_files(files), robust=True)
+        transaction.on_commit(lambda: _publish_deleted(by_room), robust=True)
+    return count
+
+
+def _publish_deleted(by_room):
+    for room_id, ids in by_room.items():
+        if len(ids) > LIVE_REPLACEMENTS:
+            publish(room_group(room_id), frames.reload_room(room_id))
+        shown = Message.objects.select_related("sender").filter(pk__in=ids[-LIVE_REPLACEMENTS:]).order_by("pk")
+        for message in shown:
+            _publish_change(message)
+
+
 def _delete(message, by):
     """The delete itself, whoever may do it (`delete_message`; a deleted account's messages)."""
     files = message.stored_files()
-    blank = {"body": "", "body_html": "", "file": "", "file_size": None, "thumbnail": "", "thumbnail_width": None, "thumbnail_height": None}
+    blank = DELETED_BLANK
     deleted_at = timezone.now()
     with transaction.atomic():
         if not Message.objects.filter(pk=message.pk, deleted_at__isnull=True).update(deleted_at=deleted_at, **blank):
@@ -340,9 +383,8 @@ def erase_member(user, *, delete_messages):
     """
     counts = {"messages_deleted": 0}
     if delete_messages:
-        own = Message.objects.filter(sender=user, deleted_at__isnull=True).exclude(kind=Message.Kind.SYSTEM)
-        for message in own.order_by("pk").iterator(chunk_size=500):
-            counts["messages_deleted"] += _delete(message, user)
+        own = Message.objects.filter(sender=user).exclude(kind=Message.Kind.SYSTEM)
+        counts["messages_deleted"] = _delete_many(own, user)
     counts["favorites"] = user.favorites.all().delete()[0]
     groups = Room.objects.filter(kind=Room.Kind.GROUP, memberships__user=user).order_by("pk")
     counts["groups_left"] = 0

@@ -243,3 +243,23 @@ def test_the_page_deletes_logs_out_and_says_so(client, alice, bob):
     assert client.get(reverse("accounts:profile")).status_code == 302  # logged out here...
     assert other.get(reverse("accounts:profile")).status_code == 302  # ...and everywhere
     assert client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD}).status_code == 422
+
+
+def test_open_reports_on_her_deleted_messages_are_resolved_and_others_stay_open(world, alice, bob):
+    from moderation.models import Report
+
+    on_hers = Report.objects.file(world["hers"], bob, Report.Reason.SPAM)
+    on_carols = Report.objects.file(world["theirs"], bob, Report.Reason.SPAM)
+
+    delete_account(alice, delete_messages=True)
+
+    assert Report.objects.get(pk=on_hers.pk).status == Report.Status.MESSAGE_DELETED
+    assert Report.objects.get(pk=on_carols.pk).status == Report.Status.OPEN
+
+
+def test_without_deleting_messages_reports_on_them_stay_open(world, alice, bob):
+    from moderation.models import Report
+
+    report = Report.objects.file(world["hers"], bob, Report.Reason.SPAM)
+    delete_account(alice)
+    assert Report.objects.get(pk=report.pk).status == Report.Status.OPEN

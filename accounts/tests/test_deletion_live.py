@@ -1,14 +1,17 @@
 """Deleting an account closes every open socket of the person at once (the others' stay open)."""
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
 from accounts.tests.factories import PASSWORD
 from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
-from rooms.models import Room
+from accounts.actions import delete_account
+from rooms.models import Message, Room
 from rooms.tests.conftest import befriend
-from rooms.tests.sockets import connect, until_sentinel
+from rooms.tests.sockets import frame_with, message_ids, until_sentinel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,3 +67,32 @@ async def test_a_socket_opened_with_her_old_session_is_refused(alice):
     assert connected  # accepted only to say why it closes
     assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
     await socket.disconnect()
+
+
+@pytest.mark.parametrize("live_replacements", [50, 2], ids=["each replaced", "too many: the room reloads"])
+async def test_her_deleted_messages_are_replaced_on_bobs_open_page(alice, bob, sockets, monkeypatch, live_replacements):
+    monkeypatch.setattr("rooms.actions.LIVE_REPLACEMENTS", live_replacements)
+
+    @sync_to_async
+    def chatting():
+        befriend(alice, bob)
+        room, _ = Room.objects.get_or_create_direct(alice, bob)
+        ids = [Message.objects.create(room=room, sender=alice, body=f"note {n}").pk for n in range(3)]
+        Message.objects.create(room=room, sender=bob, body="his own")
+        return room, ids
+
+    room, ids = await chatting()
+    bobs_tab = await sockets(bob)
+    await bobs_tab.send_to(text_data=json.dumps({"type": "resume", "room": room.pk, "after": 0}))
+    await frame_with(bobs_tab, "his own")
+
+    await sync_to_async(delete_account)(alice, delete_messages=True)
+
+    frames = await until_sentinel(bobs_tab, bob)
+    replaced = [pk for pk in message_ids(frames)]
+    if live_replacements >= len(ids):
+        assert replaced == ids and not [f for f in frames if '"reload"' in f]
+    else:
+        assert replaced == ids[-live_replacements:]
+        assert json.loads(next(f for f in frames if '"reload"' in f)) == {"type": "reload", "room": room.pk}
+    assert all("This message was deleted" in f for f in frames if 'id="message-' in f)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts import export
-from accounts.actions import AccountError, build_export, start_export
+from accounts.actions import AccountError, latest_export, start_export
 from accounts.models import DataExport
 from accounts.tests.factories import UserFactory
 from chatsite.tests.pages import png
@@ -127,7 +127,7 @@ def test_one_export_an_hour_enforced_on_the_server(client, alice):
     assert DataExport.objects.filter(user=alice).count() == 1
     DataExport.objects.update(created_at=timezone.now() - timedelta(hours=1, seconds=1))
     assert client.post(EXPORT).status_code == 302
-    assert DataExport.objects.filter(user=alice).count() == 2
+    assert DataExport.objects.get(user=alice).created_at > timezone.now() - timedelta(minutes=1)  # a new one
 
 
 def test_a_failed_or_stalled_export_does_not_count(alice, settings):
@@ -135,10 +135,11 @@ def test_a_failed_or_stalled_export_does_not_count(alice, settings):
     stalled = DataExport.objects.create(user=alice)
     DataExport.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - timedelta(seconds=settings.EXPORT_STALLED_SECONDS + 1))
 
+    assert latest_export(alice).status == DataExport.Status.FAILED  # the page says it failed
+
     job = start_export(alice)
 
     assert job.is_ready
-    assert DataExport.objects.get(pk=stalled.pk).status == DataExport.Status.FAILED
     with pytest.raises(AccountError):
         start_export(alice)
 
@@ -195,3 +196,17 @@ def test_a_big_export_is_built_in_the_background_with_its_progress_on_the_page(c
     job = DataExport.objects.get()
     _, data = read_zip(job.file.read())
     assert len(data["messages"]) == 5
+
+
+def test_a_new_export_replaces_the_zip_before_it(alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = start_export(alice)
+    DataExport.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    storage = first.file.storage
+    assert storage.exists(first.file.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = start_export(alice)
+
+    assert list(DataExport.objects.values_list("pk", flat=True)) == [second.pk]
+    assert not storage.exists(first.file.name) and storage.exists(second.file.name)
