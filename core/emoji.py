@@ -102,3 +102,9 @@ PALETTE = (
         ),
     ),
 )
+
+# The quick reactions under a message's menu; the whole palette is there too.
+QUICK_REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏")
+
+# Every emoji a reaction may be: the quick ones and the palette.
+REACTIONS = frozenset(QUICK_REACTIONS) | frozenset(character for group in PALETTE for character, _ in group.emoji)

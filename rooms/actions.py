@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.counters import RateLimit, per_window
+from core.emoji import REACTIONS
 from core.text import clean_text
 from friends.models import Friendship
 from realtime.publish import publish, publish_on_commit, user_group
@@ -23,7 +24,7 @@ from . import frames
 from .attachments import Attachment, AttachmentError
 from .errors import MessageError, RoomError
 from .groups import room_group
-from .models import Membership, Message, Room, clean_client_id, delete_stored_files, direct_key, names
+from .models import Membership, Message, Reaction, Room, clean_client_id, delete_stored_files, direct_key, names
 from .signals import message_deleted
 
 log = logging.getLogger(__name__)
@@ -189,15 +190,19 @@ def _announce_joined(room, users):
 # --- Messages -------------------------------------------------------------------------------
 
 
-def post_message(room, sender, body, client_id=None):
+def post_message(room, sender, body, client_id=None, reply_to=None):
     """
     sender posts body in room; returns the stored message.
 
     The body is trimmed and must be 1 to MESSAGE_MAX_LENGTH characters. Only members post,
-    and in a direct room only while the two are friends. A client id makes the post
-    idempotent: the same (sender, client id) returns the message already stored (a database
-    constraint settles concurrent repeats). Over the send rate limit nothing is stored. Raises
-    MessageError, or RoomNotFound for a non-member.
+    and in a direct room only while the two are friends. A reply (`reply_to`: a message or
+    its id) answers a message of the same room that is still there, not a system line. A
+    client id makes the post idempotent: the same (sender, client id) returns the message
+    already stored (a database constraint settles concurrent repeats). Over the send rate
+    limit nothing is stored. Raises MessageError, or RoomNotFound for a non-member.
+
+    The text is rendered once here (core.formatting), with the @-mentions of the room's
+    members, who are stored as `message.mentions`.
 
     A new message has `just_stored` set and is published to the room after the transaction
     commits; `broadcast_failed` then says whether the channel layer could not be reached.
@@ -207,7 +212,36 @@ def post_message(room, sender, body, client_id=None):
     if client_id is not None and (stored := Message.objects.posted(room, sender, client_id)):
         return stored
     room.require_can_post(sender)
-    return _store(Message(room=room, sender=sender, body=body, client_id=client_id))
+    message = Message(room=room, sender=sender, body=body, client_id=client_id, reply_to=_replied(room, reply_to))
+    mentioned = message.render_body(_mentionable(room, body))
+    return _store(message, mentioned=[pk for pk in mentioned if pk != sender.pk])
+
+
+def _replied(room, reply_to):
+    """The message a reply answers: one of room's, not deleted, not a system line (else MessageError)."""
+    if reply_to in (None, ""):
+        return None
+    if isinstance(reply_to, Message):
+        original = reply_to
+    else:
+        try:
+            reply_id = int(reply_to)
+        except (TypeError, ValueError):
+            raise MessageError("The message to reply to must be a message id.", code="reply") from None
+        original = Message.objects.filter(pk=reply_id).select_related("sender").first() if 0 < reply_id < 2**63 else None
+    if original is None or original.room_id != room.pk:
+        raise MessageError("You can only reply to a message of this room.", code="reply")
+    if original.deleted_at is not None or original.is_system:
+        raise MessageError("That message was deleted, so it cannot be replied to.", code="reply")
+    return original
+
+
+def _mentionable(room, body):
+    """The room's members by lower-cased username (only when the text has an @ in it)."""
+    if "@" not in body:
+        return {}
+    members = Membership.objects.filter(room=room).values_list("user__username", "user_id")
+    return {username.lower(): user_id for username, user_id in members}
 
 
 def post_file(room, sender, upload, client_id=None):
@@ -250,13 +284,17 @@ def post_system_line(room, actor, text):
     return message
 
 
-def _store(message):
-    """Count the send against the rate limit, store message and publish it after commit."""
+def _store(message, mentioned=()):
+    """Count the send against the rate limit, store message (with the ids of the people it
+    mentions) and publish it after commit."""
     if not sends.allow(message.sender_id):
         raise MessageError(rate_limit_message(), code="rate_limited")
     try:
         with transaction.atomic():
             message.save()
+            if mentioned:
+                message.mentions.set(mentioned)
+            message.mentioned_ids = list(mentioned)
             message.just_stored = True
             transaction.on_commit(lambda: _publish_new(message), robust=True)
             return message
@@ -282,7 +320,7 @@ def edit_message(message, by, body):
         raise MessageError(rate_limit_message(), code="rate_limited")
     edited_at = timezone.now()
     old_body, message.body = message.body, body
-    message.render_body()
+    mentioned = [pk for pk in message.render_body(_mentionable(message.room, body)) if pk != message.sender_id]
     with transaction.atomic():
         # Conditional on the message not being deleted: an edit racing a delete can never
         # bring a body back.
@@ -293,6 +331,8 @@ def edit_message(message, by, body):
             message.body = old_body
             raise MessageError("This message was deleted.", code="deleted")
         message.edited_at = edited_at
+        message.mentions.set(mentioned)
+        message.mentioned_ids = mentioned
         transaction.on_commit(lambda: _publish_change(message), robust=True)
     return True
 
@@ -395,12 +435,50 @@ def erase_member(user, *, delete_messages):
     return counts
 
 
+# --- Reactions ------------------------------------------------------------------------------
+
+
+def toggle_reaction(message, user, emoji):
+    """
+    user's emoji under message, toggled: True when added, False when removed. Only members of
+    the message's room react (MessageNotFound otherwise), to a message that is not deleted nor
+    a system line, with an emoji of core.emoji.REACTIONS; a reaction counts against the send
+    rate limit. The unique constraint settles two concurrent adds (the loser finds it added).
+    Every open page of the room gets the message's new reactions after commit.
+    """
+    message._require_member(user)
+    if message.deleted_at is not None or message.is_system:
+        raise MessageError("This message cannot get reactions.", code="no_reactions")
+    if not isinstance(emoji, str) or emoji not in REACTIONS:
+        raise MessageError("Choose one of the emoji offered to react.", code="emoji")
+    if not sends.allow(user.pk):
+        raise MessageError(rate_limit_message(), code="rate_limited")
+    with transaction.atomic():
+        removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        added = not removed
+        if added:
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(message=message, user=user, emoji=emoji)
+            except IntegrityError:
+                pass  # added by a concurrent request of the same person: it is there
+        transaction.on_commit(lambda: _publish_reactions(message.pk), robust=True)
+    return added
+
+
 # --- What the pages are told ----------------------------------------------------------------
 
 
 def _publish_new(message):
     """A new message to every open tab of the room's members, rendered once for all."""
     message.broadcast_failed = not publish(room_group(message.room_id), frames.message(message))
+
+
+def _publish_reactions(message_id):
+    """A message's reactions as they are now, to every open tab of its room."""
+    message = Message.objects.shown().filter(pk=message_id).first()
+    if message is not None:
+        publish(room_group(message.room_id), frames.reactions(message))
 
 
 def _publish_change(message):

@@ -46,6 +46,12 @@ def message_changed(message, latest=False):
     return _render("message-changed", message=message, latest=latest)
 
 
+def reactions(message):
+    """A message's reactions as they are now (message from `Message.objects.shown()`): they
+    replace the ones under it wherever it is shown."""
+    return _render("reactions", message=message)
+
+
 def room_added(room):
     """A room the reader just joined, for the top of their room list (room from for_user)."""
     return _render("room-added", r=room, chat_url=reverse("rooms:chat"))

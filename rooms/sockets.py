@@ -84,13 +84,14 @@ def _room_groups(user):
 
 
 @database_sync_to_async
-def _post(user, room_id, body, client_id):
+def _post(user, room_id, body, client_id, reply_to=None):
     """
     Store the message (published to the room after commit). Returns the frames the sender must
     get directly: none when the publication reached the room (the sender's tabs are in it),
     the stored message for a repeated client id, or it and a notice when the layer is down.
     """
-    message = actions.post_message(Room.objects.of_member(user, room_id), user, body, client_id=client_id)
+    room = Room.objects.of_member(user, room_id)
+    message = actions.post_message(room, user, body, client_id=client_id, reply_to=reply_to)
     if not message.just_stored:
         return [frames.message(message)]
     if message.broadcast_failed:
@@ -137,7 +138,10 @@ async def on_send(socket, frame):
     if not isinstance(body, str):
         raise FrameError("Write a message first.")
     try:
-        replies = await _post(socket.user, room_id, body, frame.get("client_id"))
+        reply_to = frame.get("reply_to")
+        if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, (int, str))):
+            raise FrameError("`reply_to` must be a message id.")
+        replies = await _post(socket.user, room_id, body, frame.get("client_id"), reply_to)
     except DatabaseError:
         log.exception("chat: storing a message failed")
         raise FrameError("Your message could not be stored; nothing was sent. Try again.") from None

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, models, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from core import formatting
 
@@ -61,6 +62,17 @@ def _room_title(user, room_id_field):
 
 
 class MessageQuerySet(models.QuerySet):
+    def shown(self):
+        """
+        Messages with what the message fragment shows, in a constant number of queries: the
+        sender, the message replied to and its sender (joined), the reactions and who made
+        them (one prefetch query).
+        """
+        from .reactions import Reaction
+
+        reactions = Prefetch("reactions", queryset=Reaction.objects.select_related("user").order_by("pk"))
+        return self.select_related("sender", "reply_to__sender").prefetch_related(reactions)
+
     def visible_to(self, user):
         """Messages of the rooms user is a member of: the only ones user may see or act on."""
         return self.filter(room__memberships__user=user)
@@ -68,7 +80,7 @@ class MessageQuerySet(models.QuerySet):
     def page(self, before=None, size=None):
         """The newest `size` messages (older than id `before` if given), by keyset on the id."""
         size = size or Message.PAGE_SIZE
-        messages = self.select_related("sender").order_by("-pk")
+        messages = self.shown().order_by("-pk")
         if before is not None:
             messages = messages.filter(pk__lt=before)
         rows = list(messages[: size + 1])
@@ -81,7 +93,7 @@ class MessageQuerySet(models.QuerySet):
         up to half a page after it, and older ones to fill the page. Two keyset queries.
         """
         size = size or Message.PAGE_SIZE
-        messages = self.select_related("sender")
+        messages = self.shown()
         newer_size = size - size // 2
         newer = list(messages.filter(pk__gte=message_id).order_by("pk")[: newer_size + 1])
         older_size = size - min(len(newer), newer_size)
@@ -94,7 +106,7 @@ class MessageQuerySet(models.QuerySet):
 
     def after(self, message_id):
         """Messages newer than message_id, oldest first (catching up after a reconnect)."""
-        return self.select_related("sender").filter(pk__gt=message_id).order_by("pk")
+        return self.shown().filter(pk__gt=message_id).order_by("pk")
 
     def changed_between(self, first_id, last_id):
         """
@@ -102,15 +114,18 @@ class MessageQuerySet(models.QuerySet):
         first: a page that reconnects gets their current state for the ones it shows.
         """
         changed = Q(edited_at__isnull=False) | Q(deleted_at__isnull=False)
-        return self.select_related("sender").filter(changed, pk__gte=first_id, pk__lte=last_id).order_by("pk")
+        return self.shown().filter(changed, pk__gte=first_id, pk__lte=last_id).order_by("pk")
 
 
 class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
-    def post(self, room, sender, body, client_id=None):
-        """sender posts body in room; returns the stored message (`rooms.actions.post_message`)."""
+    def post(self, room, sender, body, client_id=None, reply_to=None):
+        """
+        sender posts body in room, as a reply to reply_to (a message of the same room, or its
+        id) if given; returns the stored message (`rooms.actions.post_message`).
+        """
         from ..actions import post_message
 
-        return post_message(room, sender, body, client_id=client_id)
+        return post_message(room, sender, body, client_id=client_id, reply_to=reply_to)
 
     def post_file(self, room, sender, upload, client_id=None):
         """sender sends an uploaded picture or file in room (`rooms.actions.post_file`)."""
@@ -219,6 +234,10 @@ class Message(models.Model):
     thumbnail = models.FileField(upload_to=attachment_path, storage=attachment_storage, max_length=300, blank=True)
     thumbnail_width = models.PositiveSmallIntegerField(null=True, blank=True)
     thumbnail_height = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A reply quotes the message it answers, always one of the same room (rooms.actions).
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    # The room's members it @-mentions (set when stored or edited, never the sender).
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
 
     objects = MessageManager()
 
@@ -307,6 +326,43 @@ class Message(models.Model):
     def preview(self):
         """The message as the room list shows it (`preview_text`, the rule on load and live)."""
         return preview_text(self.kind, self.body, self.deleted_at is not None)
+
+    QUOTE_LENGTH = 80
+
+    @property
+    def quote(self):
+        """What a reply shows of this message: its first line, shortened (or that it was deleted)."""
+        if self.deleted_at is not None:
+            return None
+        first = (self.body or "").strip().splitlines()[0] if (self.body or "").strip() else ""
+        prefix = {self.Kind.IMAGE: "📷 ", self.Kind.FILE: "📎 "}.get(self.kind, "")
+        return Truncator(prefix + first).chars(self.QUOTE_LENGTH)
+
+    @property
+    def reaction_summary(self):
+        """
+        The reactions as shown under the message, in the order they were first made: each
+        emoji with its count, who made it (names) and their ids (a space-separated list, which
+        the reader's stylesheet matches to highlight their own). Reads the prefetched
+        reactions of `shown()`.
+        """
+        summary = {}
+        for reaction in self.reactions.all():
+            item = summary.setdefault(reaction.emoji, {"emoji": reaction.emoji, "names": [], "user_ids": []})
+            item["names"].append(reaction.user.display_name)
+            item["user_ids"].append(str(reaction.user_id))
+        for item in summary.values():
+            item["count"] = len(item["user_ids"])
+            item["user_ids"] = " ".join(item["user_ids"])
+            item["names"] = ", ".join(item["names"])
+        return list(summary.values())
+
+    def react(self, user, emoji):
+        """user's emoji under this message, toggled: True when added, False when removed
+        (`rooms.actions.toggle_reaction`); members only."""
+        from ..actions import toggle_reaction
+
+        return toggle_reaction(self, user, emoji)
 
     # --- Rules of changing it (the changes are rooms.actions': conditional updates, so an edit
     # racing a delete can never bring a body back).

@@ -5,7 +5,18 @@ query and renders; the rules are the models'.
 
 from .chat import changes, chat, history, new_group, reader_css, starred_css
 from .found import favorites, search
-from .messages import attachment, delete_message, edit_message, favorite, message, post_message, unfavorite, upload
+from .messages import (
+    attachment,
+    delete_message,
+    edit_message,
+    favorite,
+    message,
+    post_message,
+    react,
+    reply,
+    unfavorite,
+    upload,
+)
 from .rooms import add_members, leave, open_direct, rename
 
 __all__ = [
@@ -23,8 +34,10 @@ __all__ = [
     "new_group",
     "open_direct",
     "post_message",
+    "react",
     "reader_css",
     "rename",
+    "reply",
     "search",
     "starred_css",
     "unfavorite",

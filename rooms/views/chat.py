@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.emoji import PALETTE, QUICK_REACTIONS
 from core.htmx import wants_partial
 from realtime.presence import presence
 
@@ -95,6 +96,13 @@ def _chat_page(request, room=None, status=200, **context):
             page=page,
             client_id=uuid.uuid4(),
             starred_ids=Favorite.objects.starred_in(request.user, room.pk),
+            replying=_replying(room, context.pop("reply_to", None) or request.GET.get("reply_to")),
+            quick_reactions=QUICK_REACTIONS,
+            room_members=[
+                {"id": m["user_id"], "username": m["user__username"], "name": m["user__nickname"]}
+                for m in room.memberships.order_by("user__nickname").values("user_id", "user__username", "user__nickname")
+            ],
+            palette=PALETTE,
         )
         if room.is_group:
             context.update(members=room.members(), add_form=AddMembersForm(request.user, room))
@@ -107,6 +115,15 @@ def _chat_page(request, room=None, status=200, **context):
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _replying(room, reply_to):
+    """The message of room that the composer is replying to (`?reply_to=<id>`), if it can be."""
+    reply_id = positive_int(reply_to)
+    if reply_id is None:
+        return None
+    message = room.messages.select_related("sender").filter(pk=reply_id, deleted_at__isnull=True).first()
+    return None if message is None or message.is_system else message
 
 
 @require_GET

@@ -9,13 +9,16 @@ import uuid
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from core.emoji import PALETTE
+
 from .. import actions
 from ..attachments import file_response
-from ..models import Favorite, MessageError, Room, RoomNotFound
+from ..models import Favorite, Message, MessageError, Room, RoomNotFound
 from .chat import _chat_page
 from .common import CHAT, MESSAGE_PAGES, error_fragment, message_or_404, replacement, room_or_404
 
@@ -26,11 +29,13 @@ def post_message(request, room_id):
     room = room_or_404(request, room_id)
     body = request.POST.get("body", "")
     try:
-        message = actions.post_message(room, request.user, body, client_id=request.POST.get("client_id"))
+        message = actions.post_message(
+            room, request.user, body, client_id=request.POST.get("client_id"), reply_to=request.POST.get("reply_to")
+        )
     except MessageError as error:
         if request.htmx:
             return reswap(retarget(error_fragment(request, error), "#send-error"), "innerHTML")
-        return _chat_page(request, room, status=422, send_error=error, draft=body)
+        return _chat_page(request, room, status=422, send_error=error, draft=body, reply_to=request.POST.get("reply_to"))
     except RoomNotFound:
         raise Http404 from None
     if request.htmx:
@@ -134,6 +139,35 @@ def unfavorite(request, message_id):
         return _action_page(request, "unfavorite", message)
     Favorite.objects.remove(request.user, message)
     return _starred(request, message)
+
+
+@require_GET
+def reply(request, message_id):
+    """Reply without JavaScript: the room, with the reply to this message under way."""
+    message = message_or_404(request, message_id)
+    return redirect(f"{reverse('rooms:room', args=[message.room_id])}?reply_to={message.pk}#send-form")
+
+
+@require_http_methods(["GET", "POST"])
+def react(request, message_id):
+    """
+    Toggle your reaction (`emoji`) under a message of one of your rooms; the open pages of
+    the room get the new reactions live. htmx gets them at once too; without JavaScript, GET
+    is a page of emoji to choose from.
+    """
+    message = message_or_404(request, message_id)
+    if request.method == "GET":
+        return _action_page(request, "react", message, palette=PALETTE)
+    try:
+        actions.toggle_reaction(message, request.user, request.POST.get("emoji"))
+    except RoomNotFound:
+        raise Http404 from None
+    except MessageError as error:
+        return _action_page(request, "react", message, error=error, status=422, palette=PALETTE)
+    if request.htmx:
+        shown = Message.objects.shown().get(pk=message.pk)
+        return render(request, f"{CHAT}#reactions", {"message": shown, "oob": True})
+    return redirect(message)
 
 
 @login_not_required

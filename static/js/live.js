@@ -156,9 +156,15 @@
     htmx.ajax("GET", url, { source: quiet, target: quiet, swap: "none" }).catch(function () {});
   }
 
+  function sendFrameOf(item) {
+    var frame = { type: "send", room: Number(item.room), body: item.body, client_id: item.client_id };
+    if (item.reply_to) frame.reply_to = item.reply_to;
+    return frame;
+  }
+
   function sendPending() {
     pending.forEach(function (item) {
-      sendFrame({ type: "send", room: Number(item.room), body: item.body, client_id: item.client_id });
+      sendFrame(sendFrameOf(item));
     });
   }
 
@@ -406,7 +412,10 @@
       return;
     }
     var idField = form.querySelector("input[name=client_id]");
+    var replyField = form.querySelector("input[name=reply_to]");
     var item = { room: room, body: body, client_id: (idField && idField.value) || chat.uuid() };
+    if (replyField && replyField.value) item.reply_to = Number(replyField.value);
+    if (chat.cancelReply) chat.cancelReply(); // the reply goes with this message
     pending.push(item);
     if (idField) idField.value = chat.uuid(); // the next message gets a new id
     setSending(true);
@@ -418,7 +427,7 @@
       setStatus("Not connected: your message stays in the box and is sent when the connection is back.");
       return;
     }
-    event.detail.messageBody = JSON.stringify({ type: "send", room: Number(room), body: body, client_id: item.client_id });
+    event.detail.messageBody = JSON.stringify(sendFrameOf(item));
     // Online, the box empties at once; a refusal puts the text back.
     box.value = "";
     item.cleared = true;
@@ -435,7 +444,10 @@
     pending = pending.filter(function (item) { return giveBack.indexOf(item) < 0; });
     var last = giveBack[giveBack.length - 1];
     var box = document.getElementById("message-body");
-    if (last && box && !box.value && last.room === chat.openRoomId()) box.value = last.body;
+    if (last && box && !box.value && last.room === chat.openRoomId()) {
+      box.value = last.body;
+      if (last.reply_to && chat.setReply) chat.setReply(last.reply_to);
+    }
     if (!pending.length) setSending(false);
   }
 

@@ -1,0 +1,98 @@
+"""Replying, reacting, mentioning and "Seen" in two real browsers, with the keyboard where it matters."""
+
+import pytest
+from playwright.sync_api import expect
+
+from friends.models import Friendship
+from rooms.models import Message, Reaction, Room
+
+from .test_live_browser import open_room
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def room(alice, bob):
+    Friendship.objects.befriend(alice, bob)
+    room, _ = Room.objects.get_or_create_direct(alice, bob)
+    return room
+
+
+def test_replying_from_the_message_menu_and_jumping_to_the_original(new_page, login_as, alice, bob, room):
+    original = Message.objects.post(room, bob, "Shall we climb on Sunday?\nI can drive")
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+
+    alice_page.locator(f"#message-{original.pk}").hover()
+    alice_page.locator(f"#message-{original.pk} .reply-action").click()
+    bar = alice_page.locator("#reply-bar")
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("Replying to Bob Shall we climb on Sunday?")
+    expect(alice_page.locator("#message-body")).to_be_focused()
+    # Esc cancels; Reply again, and the reply goes.
+    alice_page.keyboard.press("Escape")
+    expect(bar).to_be_hidden()
+    alice_page.locator(f"#message-{original.pk}").hover()
+    alice_page.locator(f"#message-{original.pk} .reply-action").click()
+    alice_page.locator("#message-body").fill("Yes! **Sunday** it is")
+    alice_page.keyboard.press("Enter")
+    expect(bar).to_be_hidden()
+
+    reply = bob_page.locator(".message", has_text="Sunday it is")
+    expect(reply.locator(".reply-quote")).to_have_text("Bob Shall we climb on Sunday?")
+    expect(reply.locator(".body strong")).to_have_text("Sunday")
+    assert Message.objects.get(body="Yes! **Sunday** it is").reply_to_id == original.pk
+
+    bob_page.evaluate("document.getElementById('messages').scrollTop = document.getElementById('messages').scrollHeight")
+    reply.locator(".reply-quote").click()
+    expect(bob_page.locator(f"#message-{original.pk}")).to_have_class("message linked")
+    assert bob_page.url.endswith(f"/chat/{room.pk}/")  # in place, no page load
+
+    # Bob deletes the original: the quote says so, live, on Alice's page.
+    bob_page.on("dialog", lambda dialog: dialog.accept())
+    bob_page.locator(f"#message-{original.pk}").hover()
+    bob_page.locator(f"#message-{original.pk} .message-actions a", has_text="Delete").click()
+    expect(alice_page.locator(f"#message-{original.pk}")).to_have_class("message deleted")
+    expect(alice_page.locator(".message", has_text="Sunday it is").locator(".reply-quote")).to_have_text("Original message deleted")
+
+
+def test_reacting_with_a_quick_emoji_and_the_palette_live_on_both_pages(new_page, login_as, alice, bob, room):
+    message = Message.objects.post(room, bob, "I sent the route!")
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+
+    alice_page.locator(f"#message-{message.pk}").hover()
+    alice_page.locator(f"#message-{message.pk} .react-action").click()
+    picker = alice_page.locator("#reaction-picker")
+    expect(picker).to_be_visible()
+    expect(picker.locator("[data-pick]").first).to_be_focused()
+    picker.locator("[data-pick='👍']").first.click()
+    expect(picker).to_be_hidden()
+
+    for page in (alice_page, bob_page):
+        expect(page.locator(f"#reactions-{message.pk} .reaction")).to_have_text(["👍 1"])
+    assert bob_page.locator(f"#reactions-{message.pk} .reaction").get_attribute("title") == "Alice"
+
+    # The full palette, by keyboard: React, More…, an emoji of the palette.
+    bob_page.locator(f"#message-{message.pk} .react-action").focus()
+    bob_page.keyboard.press("Enter")
+    expect(bob_page.locator("#reaction-picker")).to_be_visible()
+    bob_page.locator("#reaction-picker .more-reactions").click()
+    bob_page.locator("#reaction-picker .all-reactions [data-pick='🚀']").click()
+    expect(alice_page.locator(f"#reactions-{message.pk} .reaction")).to_have_text(["👍 1", "🚀 1"])
+
+    # Alice's own reaction is highlighted on her page, not Bob's; clicking it takes it back.
+    mine = alice_page.locator(f"#reactions-{message.pk} .reaction").first
+    theirs = bob_page.locator(f"#reactions-{message.pk} .reaction").first
+    assert mine.evaluate("el => getComputedStyle(el).borderColor") != theirs.evaluate("el => getComputedStyle(el).borderColor")
+    mine.click()
+    expect(bob_page.locator(f"#reactions-{message.pk} .reaction")).to_have_text(["🚀 1"])
+    assert list(Reaction.objects.values_list("emoji", flat=True)) == ["🚀"]
+
+    # Esc closes the picker and gives the focus back.
+    alice_page.locator(f"#message-{message.pk} .react-action").focus()
+    alice_page.keyboard.press("Enter")
+    expect(alice_page.locator("#reaction-picker")).to_be_visible()
+    alice_page.keyboard.press("Escape")
+    expect(alice_page.locator("#reaction-picker")).to_be_hidden()
+    expect(alice_page.locator(f"#message-{message.pk} .react-action")).to_be_focused()
