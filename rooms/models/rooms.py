@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import models
-from django.db.models import BooleanField, Case, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject, Substr
 from django.urls import reverse
 from django.utils.text import Truncator, get_text_list
@@ -102,7 +102,8 @@ class RoomQuerySet(models.QuerySet):
           its body, whether it was deleted, who wrote it), None without messages; read it as
           `last_message_preview` and `last_message_sender`;
         - `activity_at`: the last message's time, else the room's creation;
-        - `unread_count`: messages by others after the user's read mark.
+        - `unread_count`: messages by others after the user's read mark;
+        - `mentioned_unread`: whether one of those mentions the user (the list's @ marker).
         """
         from .messages import Message
 
@@ -116,12 +117,19 @@ class RoomQuerySet(models.QuerySet):
         unread = Message.objects.filter(room=OuterRef("pk"), pk__gt=OuterRef("last_read_message_id")).exclude(
             sender=user
         )
+        mentioned = Message.mentions.through.objects.filter(
+            user=user,
+            message__room=OuterRef("pk"),
+            message__pk__gt=OuterRef("last_read_message_id"),
+            message__deleted_at__isnull=True,
+        )
         return (
             self.as_seen_by(user)
             .annotate(
                 last_message=Subquery(latest.annotate(shown=shown).values("shown")[:1], output_field=models.JSONField()),
                 activity_at=Coalesce(Subquery(latest.values("created_at")[:1]), "created_at"),
                 unread_count=_count(unread),
+                mentioned_unread=Exists(mentioned),
             )
             .order_by("-activity_at", "-pk")
         )

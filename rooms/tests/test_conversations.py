@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from rooms.models import Message, MessageError, MessageNotFound, Reaction, Room
 
 from .conftest import befriend
@@ -253,3 +254,53 @@ def test_the_room_pane_costs_the_same_queries_with_5_or_40_messages(client, alic
         assert html.count('class="reply-quote"') == n - 1 and html.count('class="reaction"') == 2 * n
         counts[n] = len(queries)
     assert counts[5] == counts[40], counts
+
+
+# --- Mentions -------------------------------------------------------------------------------
+
+
+def test_a_mention_of_a_member_is_stored_and_highlighted_for_them(client, group, alice, bob, carol):
+    message = Message.objects.post(group, alice, "@bob bring the rope, @Carol the snacks, @alice me")
+    assert set(message.mentions.values_list("username", flat=True)) == {"bob", "carol"}  # never the sender
+    assert f'<span class="mention" data-user-id="{bob.pk}">@bob</span>' in message.body_html
+    client.force_login(bob)
+    css = client.get(reverse("rooms:reader_css")).content.decode()
+    assert f'.mention[data-user-id="{bob.pk}"]' in css
+
+
+def test_a_mention_of_a_non_member_is_plain_text_and_not_stored(group, alice):
+    UserFactory(username="dora", nickname="Dora")
+    message = Message.objects.post(group, alice, "ask @dora or @nobody")
+    assert not message.mentions.exists()
+    assert "mention" not in message.body_html and "@dora" in message.body_html
+
+
+def test_an_edit_changes_who_is_mentioned(group, alice, bob, carol):
+    message = Message.objects.post(group, alice, "hi @bob")
+    message.edit(alice, "hi @carol")
+    assert list(message.mentions.values_list("username", flat=True)) == ["carol"]
+
+
+def test_the_room_list_marks_an_unread_mention_until_the_room_is_read(client, group, alice, bob, carol):
+    client.force_login(bob)
+    chat = reverse("rooms:chat")
+    Message.objects.post(group, alice, "hello all")
+    assert "mention-marker" not in client.get(chat).content.decode()
+    Message.objects.post(group, alice, "@bob are you coming?")
+    html = client.get(chat).content.decode()
+    item = html[html.index(f'id="room-item-{group.pk}"') :]
+    assert 'class="mention-marker"' in item[: item.index("</li>")]
+    client.force_login(carol)
+    assert "mention-marker" not in client.get(chat).content.decode()
+    client.force_login(bob)
+    client.get(reverse("rooms:room", args=[group.pk]))  # read
+    assert "mention-marker" not in client.get(chat).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_mention_reaches_the_room_list_live_naming_who_is_mentioned(alice, bob, sockets):
+    room, _ = await sync_to_async(_room_with_a_message)(alice, bob)
+    bob_socket = await sockets(bob)
+    await sync_to_async(Message.objects.post)(room, alice, "@bob look")
+    frame = await frame_with(bob_socket, 'data-live="preview"')
+    assert f'data-mentions=" {bob.pk} "' in frame

@@ -96,3 +96,43 @@ def test_reacting_with_a_quick_emoji_and_the_palette_live_on_both_pages(new_page
     alice_page.keyboard.press("Escape")
     expect(alice_page.locator("#reaction-picker")).to_be_hidden()
     expect(alice_page.locator(f"#message-{message.pk} .react-action")).to_be_focused()
+
+
+def test_mentioning_with_completion_marks_the_room_and_highlights_the_mention(new_page, login_as, alice, bob, carol):
+    Friendship.objects.befriend(alice, bob)
+    Friendship.objects.befriend(alice, carol)
+    group = Room.objects.create_group(alice, "Crag", [bob, carol])
+    alice_page = open_room(new_page, login_as, alice, group)
+    bob_page = new_page()
+    login_as(bob_page, bob)
+    bob_page.goto("/chat/")
+    expect(bob_page.locator("body")).to_have_attribute("data-socket", "open")
+
+    box = alice_page.locator("#message-body")
+    box.press_sequentially("Rope, @b", delay=20)
+    options = alice_page.locator("#mention-menu [role=option]")
+    expect(options).to_have_text(["Bob @bob"])
+    expect(box).to_have_attribute("aria-activedescendant", "mention-option-0")
+    alice_page.keyboard.press("Enter")  # completes, does not send
+    expect(alice_page.locator("#mention-menu")).to_be_hidden()
+    expect(box).to_have_value("Rope, @bob ")
+    box.press_sequentially("and @ca", delay=20)
+    alice_page.keyboard.press("Escape")  # closes the list, keeps the text
+    expect(box).to_have_value("Rope, @bob and @ca")
+    box.press_sequentially("r", delay=20)  # typing on offers again
+    expect(options).to_have_text(["Carol @carol"])
+    alice_page.keyboard.press("Tab")  # completes too
+    expect(box).to_have_value("Rope, @bob and @carol ")
+    expect(box).to_be_focused()
+    alice_page.keyboard.press("Enter")
+    expect(alice_page.locator(".message .body .mention")).to_have_count(2)
+
+    marker = bob_page.locator(f"#room-item-{group.pk} .mention-marker")
+    expect(marker).to_have_text("@")
+    bob_page.locator(f"#room-item-{group.pk} a").click()
+    mention = bob_page.locator(f".message .mention[data-user-id='{bob.pk}']")
+    expect(mention).to_have_text("@bob")
+    assert mention.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 243, 191)"
+    other = bob_page.locator(f".message .mention[data-user-id='{carol.pk}']")
+    assert other.evaluate("el => getComputedStyle(el).backgroundColor") != "rgb(255, 243, 191)"
+    expect(bob_page.locator(f"#room-item-{group.pk} .mention-marker")).to_have_count(0)

@@ -265,6 +265,7 @@
       var source = fragment.firstElementChild || fragment;
       if (source && source.dataset) {
         target.dataset.senderId = source.dataset.senderId || "";
+        target.dataset.mentions = source.dataset.mentions || "";
         target.dataset.changed = source.dataset.live === "preview-changed" ? "1" : "";
       }
     }
@@ -336,6 +337,19 @@
     var sender = preview.dataset.senderId || (senderId && senderId.dataset.senderId);
     if (roomId === chat.openRoomId() || sender === me) return;
     var meta = item.querySelector(".room-meta");
+    // A mention of the reader: the room's @ marker, and an event for whatever notifies (a
+    // mention notifies even in a muted room).
+    if ((" " + (preview.dataset.mentions || "") + " ").indexOf(" " + me + " ") >= 0) {
+      if (meta && !meta.querySelector(".mention-marker")) {
+        var marker = document.createElement("span");
+        marker.className = "mention-marker";
+        marker.title = "You were mentioned";
+        marker.setAttribute("aria-label", "You were mentioned");
+        marker.textContent = "@";
+        meta.insertBefore(marker, meta.querySelector(".badge.unread"));
+      }
+      page.dispatchEvent(new CustomEvent("chat:mentioned", { detail: { room: roomId } }));
+    }
     var badge = item.querySelector(".badge.unread");
     if (!badge && meta) {
       badge = document.createElement("span");
