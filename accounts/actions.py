@@ -241,7 +241,12 @@ def build_export(job):
         return job
     job.status, job.done, job.size = DataExport.Status.READY, job.total, job.file.size
     with transaction.atomic():
-        job.save(update_fields=["status", "done", "file", "size", "updated_at"])
+        ready = {"status": job.status, "done": job.done, "file": job.file.name, "size": job.size, "updated_at": timezone.now()}
+        if not DataExport.objects.filter(pk=job.pk, status=DataExport.Status.RUNNING).update(**ready):
+            # Gone meanwhile (the account was deleted) or given up as stalled: keep no ZIP.
+            transaction.on_commit(lambda: _remove_files("", [job.file.name]), robust=True)
+            job.status = DataExport.Status.FAILED
+            return job
         # One ZIP per person on the server: the new one replaces the ones before it.
         older = DataExport.objects.filter(user_id=job.user_id, pk__lt=job.pk)
         files = [name for name in older.values_list("file", flat=True) if name]

@@ -210,3 +210,18 @@ def test_a_new_export_replaces_the_zip_before_it(alice, django_capture_on_commit
 
     assert list(DataExport.objects.values_list("pk", flat=True)) == [second.pk]
     assert not storage.exists(first.file.name) and storage.exists(second.file.name)
+
+
+def test_an_export_finishing_after_the_account_was_deleted_keeps_no_zip(alice, django_capture_on_commit_callbacks):
+    from accounts.actions import build_export, delete_account
+
+    job = DataExport.objects.create(user=alice, total=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(alice)
+    storage = job.file.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        build_export(job)
+
+    assert job.status == DataExport.Status.FAILED and not DataExport.objects.exists()
+    assert not storage.exists(job.file.name)

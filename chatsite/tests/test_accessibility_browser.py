@@ -53,7 +53,7 @@ def test_no_serious_accessibility_violation_on_the_main_pages(new_page, login_as
         found += violations(page)
         login_as(page, alice)
         for path in ("/chat/", f"/chat/{room.pk}/", "/friends/", "/friends/requests/", "/favorites/",
-                     "/search/?q=lake", "/accounts/profile/"):
+                     "/search/?q=lake", "/accounts/profile/", "/accounts/export/", "/accounts/delete/"):
             page.goto(path)
             page.wait_for_load_state("networkidle")
             found += violations(page)
