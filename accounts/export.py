@@ -15,6 +15,9 @@ from django.utils import timezone
 from .contributors import contributors
 
 FORMAT = 1
+# An export's size is counted in items (a row, a message...); a file counts one per started
+# megabyte, since copying it is the work (EXPORT_INLINE_ITEMS decides what is built at once).
+FILE_ITEM_BYTES = 1024 * 1024
 
 
 class Archive:
@@ -57,7 +60,7 @@ def profile(user, archive):
         "last_login": user.last_login.isoformat() if user.last_login else None,
         "avatar": None,
     }
-    if user.avatar:
+    if user.avatar:  # at most AVATAR_MAX_BYTES: one item with the profile
         with user.avatar.open("rb") as stored:
             data["avatar"] = archive.add_file(f"avatar/{posixpath.basename(user.avatar.name)}", stored)
     archive.advance()

@@ -189,6 +189,7 @@ class HeldUsername(models.Model):
     @classmethod
     def hold(cls, username):
         until = timezone.now() + timedelta(days=settings.USERNAME_HOLD_DAYS)
+        cls.objects.filter(held_until__lte=timezone.now()).delete()  # past holds, while here
         cls.objects.update_or_create(username_key=username_key(username), defaults={"held_until": until})
         return until
 

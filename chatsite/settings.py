@@ -257,10 +257,10 @@ IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
 IMAGE_DECODE_WAIT_SECONDS = 20
 
 # Your data (accounts.export, accounts.actions.delete_account): one export per interval; an
-# export of up to EXPORT_INLINE_ITEMS items (messages, files, rows) is built during the
-# request, a bigger one in the background with its progress on the page, and one that has
-# not moved for EXPORT_STALLED_SECONDS is taken as failed. A deleted account's username is
-# held this many days before anyone may take it.
+# export of up to EXPORT_INLINE_ITEMS items (rows, messages, a file per started megabyte) is
+# built during the request, a bigger one in the background with its progress on the page,
+# and one that has not moved for EXPORT_STALLED_SECONDS is taken as failed. A deleted
+# account's username is held this many days before anyone may take it.
 EXPORT_INTERVAL_SECONDS = 3600
 EXPORT_INLINE_ITEMS = env.int("EXPORT_INLINE_ITEMS", default=500)
 EXPORT_STALLED_SECONDS = 120

@@ -14,10 +14,16 @@ id, the time) and their removal in `rooms.actions.erase_member`.
 
 import posixpath
 
+from accounts import export
 from accounts.contributors import contributor
 
 from . import actions
 from .models import Favorite, Membership, Message, Room
+
+
+def file_items(size):
+    """A file counts as one item of the export per started FILE_ITEM_BYTES (the work is the copy)."""
+    return max(1, -(-(size or 0) // export.FILE_ITEM_BYTES))
 
 
 def _own_messages(user):
@@ -33,7 +39,8 @@ def _favorites(user):
 class RoomsData:
     def size(self, user):
         rooms = Membership.objects.filter(user=user).count()
-        files = _own_messages(user).filter(deleted_at__isnull=True).exclude(file="").count()
+        sizes = _own_messages(user).filter(deleted_at__isnull=True).exclude(file="").values_list("file_size", flat=True)
+        files = sum(file_items(size) for size in sizes)
         return rooms + _own_messages(user).count() + files + _favorites(user).count()
 
     def export(self, user, archive):
@@ -85,7 +92,7 @@ class RoomsData:
                 name = f"files/{message.pk}-{posixpath.basename(message.file.name)}"
                 with message.file.open("rb") as stored:
                     row["file"] = archive.add_file(name, stored)
-                archive.advance()
+                archive.advance(file_items(message.file_size))
             rows.append(row)
             archive.advance()
         return rows

@@ -263,3 +263,14 @@ def test_without_deleting_messages_reports_on_them_stay_open(world, alice, bob):
     report = Report.objects.file(world["hers"], bob, Report.Reason.SPAM)
     delete_account(alice)
     assert Report.objects.get(pk=report.pk).status == Report.Status.OPEN
+
+
+def test_a_name_taken_again_after_its_hold_is_held_again_when_that_account_goes(alice):
+    delete_account(alice)
+    HeldUsername.objects.update(held_until=timezone.now() - timedelta(days=1))
+    second = UserFactory(username="Alice", email="second@example.com")
+
+    delete_account(second)
+
+    assert list(HeldUsername.objects.values_list("username_key", flat=True)) == ["alice"]
+    assert HeldUsername.objects.holding("alice").exists()

@@ -185,7 +185,7 @@ def test_a_big_export_is_built_in_the_background_with_its_progress_on_the_page(c
     assert started.status_code == 200
     assert halfway.wait(10)
     polled = client.get(EXPORT, headers={"HX-Request": "true"}).content.decode()
-    assert 'hx-trigger="every 1s"' in polled and "being built: 3 of" in polled
+    assert 'hx-trigger="every 1s"' in polled and f"being built: {300 // DataExport.objects.get().total}% done" in polled
     go_on.set()
     deadline = time.monotonic() + 10
     while "is ready" not in polled:
@@ -225,3 +225,14 @@ def test_an_export_finishing_after_the_account_was_deleted_keeps_no_zip(alice, d
 
     assert job.status == DataExport.Status.FAILED and not DataExport.objects.exists()
     assert not storage.exists(job.file.name)
+
+
+def test_a_file_counts_one_item_per_started_megabyte(alice, bob):
+    befriend(alice, bob)
+    room, _ = Room.objects.get_or_create_direct(alice, bob)
+    Message.objects.post_file(room, alice, SimpleUploadedFile("small.txt", b"x", content_type="text/plain"))
+    before = export.size(alice)
+
+    Message.objects.post_file(room, alice, SimpleUploadedFile("big.bin", b"x" * (2 * 1024 * 1024 + 1), content_type="application/octet-stream"))
+
+    assert export.size(alice) == before + 1 + 3  # the message, and its file's three started megabytes
