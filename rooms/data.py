@@ -2,14 +2,12 @@
 Rooms' part of a person's data (accounts.contributors).
 
 The export holds the rooms they are in (the title they see, the members' nicknames), every
-message they sent (text, time, room, when edited or deleted; the files themselves, in
-files/), and the favorites in rooms they are still in (the starred message as they can see
-it). Nothing else of other people: no one's messages but those starred, no email, no avatar.
+message they sent (text, time, room, the message it replied to, when edited or deleted; the
+files themselves, in files/), their reactions (the emoji, the message and room, the time),
+and the favorites in rooms they are still in (the starred message as they can see it).
+Nothing else of other people: no one's messages but those starred, no email, no avatar.
 
 Deleting the account: `rooms.actions.erase_member`.
-
-Reactions (issue 14) belong here: a "reactions" list in `export` (the emoji, the message
-id, the time) and their removal in `rooms.actions.erase_member`.
 """
 
 import posixpath
@@ -41,7 +39,7 @@ class RoomsData:
         rooms = Membership.objects.filter(user=user).count()
         sizes = _own_messages(user).filter(deleted_at__isnull=True).exclude(file="").values_list("file_size", flat=True)
         files = sum(file_items(size) for size in sizes)
-        return rooms + _own_messages(user).count() + files + _favorites(user).count()
+        return rooms + _own_messages(user).count() + files + user.reactions.count() + _favorites(user).count()
 
     def export(self, user, archive):
         rooms = self._rooms(user, archive)
@@ -49,6 +47,7 @@ class RoomsData:
         return {
             "rooms": rooms,
             "messages": self._messages(user, archive, titles),
+            "reactions": self._reactions(user, archive),
             "favorites": self._favorites(user, archive),
         }
 
@@ -83,6 +82,7 @@ class RoomsData:
                 "room_title": titles.get(message.room_id),
                 "kind": message.kind,
                 "text": message.body,
+                "reply_to": message.reply_to_id,
                 "sent_at": message.created_at.isoformat(),
                 "edited_at": message.edited_at.isoformat() if message.edited_at else None,
                 "deleted_at": message.deleted_at.isoformat() if message.deleted_at else None,
@@ -94,6 +94,20 @@ class RoomsData:
                     row["file"] = archive.add_file(name, stored)
                 archive.advance(file_items(message.file_size))
             rows.append(row)
+            archive.advance()
+        return rows
+
+    def _reactions(self, user, archive):
+        rows = []
+        for reaction in user.reactions.select_related("message").order_by("pk"):
+            rows.append(
+                {
+                    "emoji": reaction.emoji,
+                    "message": reaction.message_id,
+                    "room": reaction.message.room_id,
+                    "reacted_at": reaction.created_at.isoformat(),
+                }
+            )
             archive.advance()
         return rows
 

@@ -17,7 +17,7 @@ from accounts.models import HeldUsername, User, UserSession
 from accounts.tests.factories import PASSWORD, UserFactory
 from chatsite.tests.pages import png
 from friends.models import FriendRequest, Friendship
-from rooms.models import Favorite, Membership, Message, Room
+from rooms.models import Favorite, Membership, Message, Reaction, Room
 from rooms.tests.conftest import befriend
 
 DELETE = "/accounts/delete/"
@@ -41,6 +41,9 @@ def world(alice, bob, carol):
     Favorite.objects.add(alice, his)
     Favorite.objects.add(bob, hers)
     Favorite.objects.add(carol, theirs)
+    his.react(alice, "👍")
+    his.react(bob, "👍")
+    hers.react(bob, "❤️")
     FriendRequest.objects.send(dave, alice, reason="we met at the crag")
     erin = UserFactory(username="erin", nickname="Erin")
     FriendRequest.objects.send(alice, erin)
@@ -64,6 +67,11 @@ def test_the_account_goes_and_the_others_keep_their_messages_rooms_and_favorites
     assert not Friendship.objects.filter(user_low=alice).exists() and not Friendship.objects.filter(user_high=alice).exists()
     assert not FriendRequest.objects.filter(from_user=alice).exists() and not FriendRequest.objects.filter(to_user=alice).exists()
     assert not Favorite.objects.filter(user=alice).exists()
+    # Her reactions go; bob's stay, on his message and on hers.
+    assert set(Reaction.objects.values_list("user__username", "message_id", "emoji")) == {
+        ("bob", world["his"].pk, "👍"),
+        ("bob", world["hers"].pk, "❤️"),
+    }
     assert not UserSession.objects.filter(user_id=alice.pk).exists()
     # Her messages stay, under "Deleted user"; nobody else's changed, nor their favorites.
     hello = Message.objects.get(pk=world["hers"].pk)
@@ -132,6 +140,7 @@ def test_a_dry_run_changes_nothing(world, alice, django_capture_on_commit_callba
             "memberships": list(Membership.objects.order_by("pk").values()),
             "messages": list(Message.objects.order_by("pk").values()),
             "favorites": list(Favorite.objects.order_by("pk").values()),
+            "reactions": list(Reaction.objects.order_by("pk").values()),
             "held": list(HeldUsername.objects.values()),
             "log": list(LogEntry.objects.values()),
         }

@@ -96,3 +96,24 @@ async def test_her_deleted_messages_are_replaced_on_bobs_open_page(alice, bob, s
         assert replaced == ids[-live_replacements:]
         assert json.loads(next(f for f in frames if '"reload"' in f)) == {"type": "reload", "room": room.pk}
     assert all("This message was deleted" in f for f in frames if 'id="message-' in f)
+
+
+async def test_her_reactions_leave_the_counts_on_bobs_open_page(alice, bob, sockets):
+    @sync_to_async
+    def chatting():
+        befriend(alice, bob)
+        room, _ = Room.objects.get_or_create_direct(alice, bob)
+        his = Message.objects.post(room, bob, "summit at noon")
+        his.react(alice, "👍")
+        his.react(bob, "🙏")
+        return room, his
+
+    room, his = await chatting()
+    bobs_tab = await sockets(bob)
+    await bobs_tab.send_to(text_data=json.dumps({"type": "resume", "room": room.pk, "after": 0}))
+    await frame_with(bobs_tab, "summit at noon")
+
+    await sync_to_async(delete_account)(alice)
+
+    frames = [f for f in await until_sentinel(bobs_tab, bob) if f"reactions-{his.pk}" in f]
+    assert frames and "🙏" in frames[-1] and "👍" not in frames[-1]

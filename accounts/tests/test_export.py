@@ -40,6 +40,9 @@ def world(alice, bob, carol):
     Message.objects.post(bobs_room, bob, "between bob and carol")
     Favorite.objects.add(alice, his)
     Favorite.objects.add(bob, hers)
+    his.react(alice, "👍")
+    hers.react(bob, "❤️")  # bob's reaction, not hers
+    reply = Message.objects.post(direct, alice, "yes!", reply_to=his)
     FriendRequest.objects.send(dave, alice, reason="we met at the crag")
     return locals()
 
@@ -70,7 +73,9 @@ def test_the_zip_holds_the_profile_friends_requests_rooms_messages_favorites_and
     assert set(rooms) == {"Bob", "Weekend"}
     assert rooms["Weekend"]["members"] == ["Alice", "Bob", "Carol"] and rooms["Weekend"]["your_role"] == "owner"
     texts = {m["text"]: m for m in data["messages"]}
-    assert set(texts) == {"hello bob, edited", "notes.txt"}
+    assert set(texts) == {"hello bob, edited", "notes.txt", "yes!"}
+    assert texts["yes!"]["reply_to"] == world["his"].pk
+    assert [(r["emoji"], r["message"]) for r in data["reactions"]] == [("👍", world["his"].pk)]
     assert texts["hello bob, edited"]["edited_at"] and texts["hello bob, edited"]["room_title"] == "Bob"
     assert archive.read(texts["notes.txt"]["file"]) == b"climbing notes"
     assert [(f["sender"], f["text"]) for f in data["favorites"]] == [("Bob", "a secret only for alice to star")]
