@@ -150,6 +150,14 @@ class PreferencesForm(forms.ModelForm):
         widgets = {"theme": forms.RadioSelect}
 
 
+class PrivacyForm(forms.ModelForm):
+    """One switch: read receipts and last seen, shown both ways or neither."""
+
+    class Meta:
+        model = User
+        fields = ["hide_activity"]
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User

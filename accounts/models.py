@@ -114,6 +114,14 @@ class User(AbstractUser):
         "desktop notifications", default=True,
         help_text="A notice from the browser when a message comes to a chat you are not looking at (unless it is muted).",
     )
+    # Privacy (the profile's Privacy): on, the person's read receipts and last seen are shown to
+    # nobody, and they see nobody's (as in the products people know).
+    hide_activity = models.BooleanField(
+        "hide read receipts and last seen", default=False,
+        help_text="Others do not see when you read their messages or when you were last online, and you do not see theirs.",
+    )
+    # When the person's last tab closed, or their first one opened (accounts.apps: a presence hook).
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -275,3 +283,8 @@ class DataExport(models.Model):
     def stalled(self):
         """A running export not moved on for EXPORT_STALLED_SECONDS: its process is gone."""
         return self.is_running and self.updated_at < timezone.now() - timedelta(seconds=settings.EXPORT_STALLED_SECONDS)
+
+
+def record_last_seen(user_id, online):
+    """The person's first tab opened or their last one closed: that is when they were last seen."""
+    User.objects.filter(pk=user_id).update(last_seen_at=timezone.now())

@@ -20,6 +20,7 @@ from .forms import (
     LoginForm,
     PasswordForm,
     PreferencesForm,
+    PrivacyForm,
     ProfileForm,
     SignupForm,
 )
@@ -108,6 +109,7 @@ def _profile_page(request, status=200, partial="profile-page", **forms):
         "confirm_form": forms.get("confirm_form") or (EmailConfirmForm(user=user, email=pending) if pending else None),
         "password_form": forms.get("password_form") or PasswordForm(user),
         "preferences_form": forms.get("preferences_form") or PreferencesForm(instance=user),
+        "privacy_form": forms.get("privacy_form") or PrivacyForm(instance=user),
         "pending_email": pending,
         "saved": forms.get("saved", ""),
     }
@@ -135,6 +137,14 @@ def profile(request):
             messages.success(request, "Preferences saved.")
             return redirect_after_post(request, "accounts:profile")  # a new page: <html> has the scheme
         return _profile_page(request, 422, "preferences-section", preferences_form=form)
+
+    if action == "privacy":
+        form = PrivacyForm(request.POST, instance=user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Privacy saved.")
+            return redirect_after_post(request, "accounts:profile")
+        return _profile_page(request, 422, "privacy-section", privacy_form=form)
 
     if action == "email":
         form = EmailChangeForm(request.POST, user=user)

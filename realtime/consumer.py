@@ -51,6 +51,15 @@ def _handshake(user):
 
 
 @database_sync_to_async
+def _presence_changed(user_id, online):
+    for hook in registry.presence_hooks:
+        try:
+            hook(user_id, online)
+        except Exception:  # a nicety (last seen): never the socket's failure
+            log.warning("realtime: a presence hook failed", exc_info=True)
+
+
+@database_sync_to_async
 def _is_active(user_id):
     return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
 
@@ -111,6 +120,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self._announce_presence(online=False)
 
     async def _announce_presence(self, online):
+        if registry.presence_hooks:
+            await _presence_changed(self.user_id, online)
         frame = protocol.presence(self.user_id, online)
         for group in self.presence_audience:
             await apublish(group, frame)

@@ -10,12 +10,15 @@ What the apps teach the socket, registered from their AppConfig.ready():
   one trip to the database thread).
 - `@presence_audience`: `def audience(user)`, the groups told when the person comes online
   or goes offline (friends, say), asked once per socket, at the handshake.
+- `@on_presence`: `def changed(user_id, online)`, run off the event loop when the person's
+  first socket opens or their last one closes (accounts records "last seen").
 """
 
 frame_handlers = {}
 event_handlers = {}
 connect_hooks = []
 audience_hooks = []
+presence_hooks = []
 
 
 def _register(table, key, what):
@@ -43,4 +46,9 @@ def groups_on_connect(hook):
 
 def presence_audience(hook):
     audience_hooks.append(hook)
+    return hook
+
+
+def on_presence(hook):
+    presence_hooks.append(hook)
     return hook

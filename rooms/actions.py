@@ -440,6 +440,28 @@ def erase_member(user, *, delete_messages):
     return counts
 
 
+# --- Read marks -----------------------------------------------------------------------------
+
+
+def mark_read(room, user, up_to=None):
+    """
+    user read room's messages up to up_to (all of them when None): the read mark moves forward
+    only (`Room.mark_read`). When it moved, the room's open pages hear of it after commit
+    ("Seen"), unless user hides their activity.
+    """
+    with transaction.atomic():
+        moved = room.mark_read(user, up_to)
+        if moved and not user.hide_activity:
+            transaction.on_commit(lambda: _publish_seen(room.pk, user), robust=True)
+    return bool(moved)
+
+
+def _publish_seen(room_id, user):
+    up_to = Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_message_id", flat=True).first()
+    if up_to:
+        publish(room_group(room_id), frames.seen(room_id, user, up_to))
+
+
 # --- Reactions ------------------------------------------------------------------------------
 
 

@@ -68,3 +68,9 @@ def reload_room(room_id):
 def typing(room_id, user):
     """"<name> is typing…" for a few seconds in that room's typing line (the page writes it)."""
     return control("typing", room=room_id, user=user.pk, name=user.display_name)
+
+
+def seen(room_id, user, up_to):
+    """user's read mark in that room moved to message up_to: the page shows "Seen" (not to a
+    reader who hides their activity; nobody hears of a member who hides theirs)."""
+    return control("seen", room=room_id, user=user.pk, name=user.display_name, up_to=up_to)

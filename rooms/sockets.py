@@ -115,7 +115,7 @@ def _messages_after(user, room_id, after):
 
 @database_sync_to_async
 def _mark_read(user, room_id, up_to):
-    Room(pk=room_id).mark_read(user, up_to)
+    actions.mark_read(Room(pk=room_id), user, up_to)
 
 
 @database_sync_to_async

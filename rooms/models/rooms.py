@@ -254,15 +254,29 @@ class Room(models.Model):
     def mark_read(self, user, up_to=None):
         """
         Move user's read mark to the room's newest message, or its newest up to message id
-        up_to: it never moves back, and never past a message that exists (one query).
+        up_to: it never moves back, and never past a message that exists (one query). Returns
+        whether it moved (`rooms.actions.mark_read` tells the room's pages: "Seen").
         """
         messages = self.messages.order_by("-pk")
         if up_to is not None:
             messages = messages.filter(pk__lte=up_to)
         newest = Subquery(messages.values("pk")[:1])
-        Membership.objects.filter(room=self, user=user, last_read_message_id__lt=newest).update(
+        return Membership.objects.filter(room=self, user=user, last_read_message_id__lt=newest).update(
             last_read_message_id=newest
         )
+
+    def read_marks(self, reader):
+        """
+        How far the other members read, as the reader may see it ("Seen"): one query, none of
+        the members who hide their activity, nothing at all for a reader who hides theirs.
+        """
+        if reader.hide_activity:
+            return []
+        others = self.memberships.exclude(user=reader).filter(user__hide_activity=False)
+        return [
+            {"user": m["user_id"], "name": m["user__nickname"], "up_to": m["last_read_message_id"]}
+            for m in others.order_by("user__nickname").values("user_id", "user__nickname", "last_read_message_id")
+        ]
 
     def require_can_post(self, user):
         """Only members post, and in a direct room only while the two are still friends."""

@@ -136,3 +136,45 @@ def test_mentioning_with_completion_marks_the_room_and_highlights_the_mention(ne
     other = bob_page.locator(f".message .mention[data-user-id='{carol.pk}']")
     assert other.evaluate("el => getComputedStyle(el).backgroundColor") != "rgb(255, 243, 191)"
     expect(bob_page.locator(f"#room-item-{group.pk} .mention-marker")).to_have_count(0)
+
+
+def test_seen_appears_live_and_the_header_says_online_then_last_seen(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    alice_page.locator("#message-body").fill("Are you there?")
+    alice_page.keyboard.press("Enter")
+    mine = alice_page.locator(".message", has_text="Are you there?")
+    expect(mine).to_have_count(1)
+    expect(alice_page.locator("#messages .seen")).to_have_count(0)
+
+    bob_page = new_page()
+    login_as(bob_page, bob)
+    expect(alice_page.locator(f".pane-head .last-seen[data-user-id='{bob.pk}']")).to_have_text("online")
+    bob_page.goto(f"/chat/{room.pk}/")  # opening the room reads it
+    expect(mine.locator(".seen")).to_have_text("Seen")
+
+    # A newer message: "Seen" waits for Bob, then moves to it (only the latest such message).
+    alice_page.locator("#message-body").fill("Sunday?")
+    alice_page.keyboard.press("Enter")
+    newer = alice_page.locator(".message", has_text="Sunday?")
+    expect(newer.locator(".seen")).to_have_text("Seen")  # Bob's open tab reads it as it arrives
+    expect(alice_page.locator("#messages .seen")).to_have_count(1)
+
+    bob_page.context.close()
+    expect(alice_page.locator(f".pane-head .last-seen[data-user-id='{bob.pk}']")).to_have_text("last seen just now")
+
+
+def test_the_privacy_switch_hides_seen_both_ways(new_page, login_as, alice, bob, room):
+    Message.objects.post(room, alice, "hello")
+    bob.hide_activity = True
+    bob.save()
+    bob_page = new_page()
+    login_as(bob_page, bob)
+    bob_page.goto(f"/chat/{room.pk}/")
+    Message.objects.post(room, bob, "hi")
+    alice_page = open_room(new_page, login_as, alice, room)
+    expect(alice_page.locator(".message", has_text="hi")).to_have_count(1)
+    assert alice_page.locator("#messages .seen").count() == 0
+    assert alice_page.locator(".pane-head .last-seen").count() == 0
+    bob_page.reload()
+    expect(bob_page.locator(".message", has_text="hello")).to_have_count(1)
+    assert bob_page.locator("#messages .seen, .pane-head .last-seen").count() == 0

@@ -8,6 +8,7 @@ without JavaScript too.
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +22,8 @@ from ..forms import AddMembersForm, GroupForm
 from ..models import Favorite, Message, Room, RoomError
 from .common import CHAT, follow, positive_int, room_or_404
 
+User = get_user_model()
+
 ROOM_LIST_PAGE = 50
 ROOM_LIST_MAX = 1000  # "Show more chats" stops here; the filter finds the others
 
@@ -31,7 +34,7 @@ def chat(request, room_id=None):
     room = None
     if room_id is not None:
         room = room_or_404(request, room_id)
-        room.mark_read(request.user)
+        actions.mark_read(room, request.user)
     return _chat_page(request, room)
 
 
@@ -98,6 +101,13 @@ def _chat_page(request, room=None, status=200, **context):
             starred_ids=Favorite.objects.starred_in(request.user, room.pk),
             replying=_replying(room, context.pop("reply_to", None) or request.GET.get("reply_to")),
             quick_reactions=QUICK_REACTIONS,
+            receipts={
+                "room": room.pk,
+                "direct": room.is_direct,
+                "hidden": request.user.hide_activity,
+                "marks": room.read_marks(request.user),
+            },
+            last_seen=_last_seen(request.user, room),
             room_members=[
                 {"id": m["user_id"], "username": m["user__username"], "name": m["user__nickname"]}
                 for m in room.memberships.order_by("user__nickname").values("user_id", "user__username", "user__nickname")
@@ -115,6 +125,18 @@ def _chat_page(request, room=None, status=200, **context):
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _last_seen(reader, room):
+    """A direct room's header: {"user", "online", "at"} for the other person, or None when either
+    hides their activity (or the other account is gone)."""
+    if not room.is_direct or reader.hide_activity or not room.other_user_id:
+        return None
+    other = User.objects.filter(pk=room.other_user_id, hide_activity=False, is_active=True).values("last_seen_at").first()
+    if other is None:
+        return None
+    online = bool(presence.online([room.other_user_id]))
+    return {"user": room.other_user_id, "online": online, "at": other["last_seen_at"]}
 
 
 def _replying(room, reply_to):

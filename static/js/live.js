@@ -5,7 +5,7 @@
 // htmx swaps the server's HTML frames (a new message, a changed one, a room added) out of
 // band; this file adds what it cannot do alone:
 // - control frames (JSON with a `type`: resync, reload, presence, typing, badge, friends,
-//   notice, error) are read in htmx:wsBeforeMessage and kept from htmx's swapping; the page
+//   seen, notice, error) are read in htmx:wsBeforeMessage and kept from htmx's swapping; the page
 //   builds what they show;
 // - the send frame is shaped in htmx:wsConfigSend (type, room, body, client_id): the client
 //   id makes a resend safe; while the socket is down the text stays in the box and goes out,
@@ -194,6 +194,10 @@
         var words = dot.querySelector(".visually-hidden");
         if (words) words.textContent = frame.online ? "online" : "offline";
       });
+      // A direct room's header: "online", or last seen just now.
+      document.querySelectorAll(".last-seen[data-user-id='" + Number(frame.user) + "']").forEach(function (line) {
+        line.textContent = frame.online ? "online" : "last seen just now";
+      });
     },
     typing: function (frame) {
       var line = document.getElementById("typing-" + Number(frame.room));
@@ -215,6 +219,8 @@
     },
     // A friend came or went: the friend list (#friend-rows) reloads itself on this event.
     friends: function () { htmx.trigger(document.body, "friends-changed"); },
+    // Another member read up to a message: "Seen" moves (static/js/message_tools.js).
+    seen: function (frame) { if (chat.seen) chat.seen(frame); },
     notice: function (frame) { setStatus(frame.text); },
     error: function (frame) { refused(frame.text, frame.room == null ? null : String(frame.room)); },
   };

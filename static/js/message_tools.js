@@ -9,6 +9,10 @@
 //   Esc closes the picker and focus goes back. A long press on a reaction says who reacted.
 // - Typing @ and the start of a name in the box offers the room's members (#room-members);
 //   ↑/↓ choose, Enter or Tab complete, Esc closes.
+// - "Seen": in a direct room under the reader's latest message the other person has read, in a
+//   group "Seen by N" (names on hover) under the latest one anybody has; from the read marks
+//   the page came with (#read-marks) and the `seen` frames since (live.js hands them here).
+//   Nothing for a reader who hides their activity.
 // Without JavaScript the links still work: Reply opens the room with the reply under way,
 // React a page of emoji.
 (function () {
@@ -294,6 +298,59 @@
       event.preventDefault();
     }
   }, true);
+
+  // --- "Seen" -------------------------------------------------------------------------------
+
+  function receipts() {
+    var source = document.getElementById("read-marks");
+    if (!source) return null;
+    try {
+      return JSON.parse(source.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function showSeen() {
+    document.querySelectorAll("#messages .seen").forEach(function (label) { label.remove(); });
+    var data = receipts();
+    var list = chat.messageList();
+    var me = document.body.dataset.userId;
+    if (!data || data.hidden || !data.marks || !data.marks.length || !list) return;
+    var mine = list.querySelectorAll(":scope > .message[data-sender-id='" + me + "']:not(.system)");
+    for (var i = mine.length - 1; i >= 0; i--) {
+      var id = Number(mine[i].dataset.messageId);
+      var readers = data.marks.filter(function (mark) { return mark.up_to >= id; });
+      if (!readers.length) continue;
+      var label = document.createElement("span");
+      label.className = "seen";
+      if (data.direct) label.textContent = "Seen";
+      else {
+        label.textContent = "Seen by " + readers.length;
+        label.title = readers.map(function (mark) { return mark.name; }).join(", ");
+      }
+      var bubble = mine[i].querySelector(".bubble");
+      if (bubble) bubble.appendChild(label);
+      return;
+    }
+  }
+
+  // A `seen` frame (live.js): another member read further.
+  chat.seen = function (frame) {
+    var data = receipts();
+    var source = document.getElementById("read-marks");
+    if (!data || data.hidden || String(data.room) !== String(frame.room)) return;
+    if (String(frame.user) === document.body.dataset.userId) return;
+    var mark = data.marks.filter(function (m) { return m.user === Number(frame.user); })[0];
+    if (mark) mark.up_to = Math.max(mark.up_to, Number(frame.up_to));
+    else data.marks.push({ user: Number(frame.user), name: String(frame.name), up_to: Number(frame.up_to) });
+    source.textContent = JSON.stringify(data);
+    showSeen();
+  };
+
+  document.addEventListener("DOMContentLoaded", showSeen);
+  document.addEventListener("htmx:afterSettle", showSeen);
+  document.addEventListener("htmx:wsAfterMessage", showSeen);
 
   // Sent over HTTP (no socket yet): the reply went with it.
   document.addEventListener("htmx:afterRequest", function (event) {
