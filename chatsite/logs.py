@@ -10,6 +10,8 @@ import time
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.functional import SimpleLazyObject, empty
 
+from core import context, metrics
+
 request_log = logging.getLogger("chatsite.request")
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
@@ -44,18 +46,37 @@ class RequestLogMiddleware:
     def __call__(self, request):
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        started = time.perf_counter()
-        response = self.get_response(request)
-        self._log(request, response, started, getattr(request, "user", None))
+        started, token = time.perf_counter(), self._begin(request)
+        try:
+            response = self.get_response(request)
+            self._log(request, response, started, getattr(request, "user", None))
+        finally:
+            context.current.reset(token)
         return response
 
     async def __acall__(self, request):
-        started = time.perf_counter()
-        response = await self.get_response(request)
-        self._log(request, response, started, await _auser(request))
+        started, token = time.perf_counter(), self._begin(request)
+        try:
+            response = await self.get_response(request)
+            self._log(request, response, started, await _auser(request))
+        finally:
+            context.current.reset(token)
         return response
 
+    @staticmethod
+    def _begin(request):
+        """The request's id (nginx's X-Request-ID, else a new one), current for its log lines."""
+        request.id = context.accept_id(request.headers.get("X-Request-ID"))
+        return context.current.set(request.id)
+
     def _log(self, request, response, started, user):
+        response["X-Request-ID"] = request.id
+        seconds = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        view = match.view_name if match is not None else "<unresolved>"
+        metrics.requests_by_view.labels(view, request.scheme, request.method).inc()
+        metrics.responses_by_status.labels(str(response.status_code), view, request.method).inc()
+        metrics.request_latency.labels(view, request.method).observe(seconds)
         request_log.info(
             "%s %s %s",
             request.method,
@@ -67,7 +88,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
                 "client": request.META.get("REMOTE_ADDR"),
-                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "ms": round(seconds * 1000, 1),
             },
         )
 

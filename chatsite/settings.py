@@ -266,6 +266,11 @@ EXPORT_INLINE_ITEMS = env.int("EXPORT_INLINE_ITEMS", default=500)
 EXPORT_STALLED_SECONDS = 120
 USERNAME_HOLD_DAYS = 30
 
+# --- Metrics --------------------------------------------------------------------------------
+# /metrics (Prometheus' text format, every process of the machine added up: core/metrics.py)
+# answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404 for everyone.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
 # --- Chat -----------------------------------------------------------------------------------
 # The limits people meet, in one place: models, forms, templates and the page's JavaScript
 # read them from here (templates as `limits`, JavaScript from the page's #chat-config).
@@ -348,7 +353,7 @@ STORAGES = {
 # On by default when DEBUG is off. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto; each switch can be turned off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]  # load balancers and Prometheus, over plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -387,13 +392,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "chatsite.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
+    # Every line names the request or socket it belongs to (core/context.py).
+    "filters": {"context": {"()": "core.context.LogContext"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": env("LOG_FORMAT", default="text" if DEBUG else "json"),
+            "filters": ["context"],
         }
     },
     "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},

@@ -1,15 +1,20 @@
 import asyncio
+import hmac
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from core import metrics as core_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +94,14 @@ def healthz(request):
             "waiting": stats.get("requests_waiting", 0),
         }
     return JsonResponse(body, status=503 if failed else 200)
+
+
+@login_not_required
+@require_GET
+def metrics(request):
+    """Prometheus' scrape: every server process's metrics, for the bearer of METRICS_TOKEN only."""
+    expected = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    if not expected or not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        raise Http404  # nothing here says that metrics exist
+    return HttpResponse(core_metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import metrics
 from core.counters import RateLimit, per_window
 from core.emoji import REACTIONS
 from core.text import clean_text
@@ -280,7 +281,7 @@ def post_file(room, sender, upload, client_id=None):
 def post_system_line(room, actor, text):
     """A system line recording what actor did (joins, leaves, renames), published after commit."""
     message = Message.objects.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=text)
-    transaction.on_commit(lambda: _publish_new(message), robust=True)
+    transaction.on_commit(lambda: _stored(message), robust=True)
     return message
 
 
@@ -296,7 +297,7 @@ def _store(message, mentioned=()):
                 message.mentions.set(mentioned)
             message.mentioned_ids = list(mentioned)
             message.just_stored = True
-            transaction.on_commit(lambda: _publish_new(message), robust=True)
+            transaction.on_commit(lambda: _stored(message), robust=True)
             return message
     except IntegrityError:
         message.delete_files()  # written to the storage before the insert failed
@@ -494,6 +495,12 @@ def toggle_reaction(message, user, emoji):
 
 
 # --- What the pages are told ----------------------------------------------------------------
+
+
+def _stored(message):
+    """After commit: counted (by kind) and published."""
+    metrics.messages_stored.labels(message.kind).inc()
+    _publish_new(message)
 
 
 def _publish_new(message):

@@ -73,6 +73,7 @@ def site_paths(site):
     return [
         "/",
         "/healthz",
+        "/metrics",
         "/favicon.ico",
         "/no-such-page/",
         "/chat",  # without its slash

@@ -1,0 +1,52 @@
+"""
+/metrics: Prometheus' text format for the bearer of METRICS_TOKEN only (a 404 for everyone
+else, and for everyone when no token is set), counting requests by view; every request and
+its log lines carry one id, nginx's X-Request-ID when it sends a well-formed one.
+"""
+
+import logging
+
+import pytest
+from django.test import override_settings
+
+from core.context import LogContext
+
+TOKEN = "s3cret-metrics-token"
+
+
+@pytest.mark.parametrize(
+    "token, header",
+    [("", None), ("", "Bearer "), (TOKEN, None), (TOKEN, "Bearer wrong"), (TOKEN, TOKEN), (TOKEN, f"Basic {TOKEN}")],
+)
+def test_metrics_are_a_404_without_the_right_bearer_token(client, db, token, header):
+    with override_settings(METRICS_TOKEN=token):
+        headers = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+        response = client.get("/metrics", **headers)
+    assert response.status_code == 404
+    assert b"chat_" not in response.content
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_metrics_count_requests_by_view_for_the_bearer(client, alice):
+    client.force_login(alice)
+    client.get("/accounts/profile/")
+    client.get("/accounts/profile/")
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    text = response.content.decode()
+    line = next(line for line in text.splitlines() if line.startswith("django_http_requests_total_by_view_transport_method_total{") and 'view="accounts:profile"' in line)
+    assert float(line.rsplit(" ", 1)[1]) >= 2
+    for name in ("chat_websockets_open", "chat_messages_stored_total", "chat_deliveries_total", "django_http_requests_latency_seconds_by_view_method_bucket"):
+        assert name in text
+
+
+def test_a_request_gets_an_id_in_its_response_and_its_log_lines(client, db, caplog):
+    caplog.handler.addFilter(LogContext())
+    with caplog.at_level(logging.INFO, logger="chatsite.request"):
+        given = client.get("/healthz", HTTP_X_REQUEST_ID="nginx-1b2c3d4e5f")
+        made = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
+    assert given["X-Request-ID"] == "nginx-1b2c3d4e5f"
+    assert made["X-Request-ID"] != "<script>" and len(made["X-Request-ID"]) == 32
+    ids = [r.request_id for r in caplog.records if r.name == "chatsite.request"]
+    assert ids == ["nginx-1b2c3d4e5f", made["X-Request-ID"]]
