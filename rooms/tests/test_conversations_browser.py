@@ -178,3 +178,67 @@ def test_the_privacy_switch_hides_seen_both_ways(new_page, login_as, alice, bob,
     bob_page.reload()
     expect(bob_page.locator(".message", has_text="hello")).to_have_count(1)
     assert bob_page.locator("#messages .seen, .pane-head .last-seen").count() == 0
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_on_a_phone_reply_and_react_from_the_tap_menu(new_page, login_as, alice, bob, room):
+    message = Message.objects.post(room, bob, "Coffee first?")
+    page = new_page(**PHONE)
+    login_as(page, alice)
+    page.goto(f"/chat/{room.pk}/")
+    expect(page.locator("body")).to_have_attribute("data-socket", "open")
+    bubble = page.locator(f"#message-{message.pk} .bubble")
+
+    bubble.tap()
+    page.locator(f"#message-{message.pk} .react-action").tap()
+    picker = page.locator("#reaction-picker")
+    expect(picker).to_be_visible()
+    box = picker.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # within the screen
+    picker.locator("[data-pick='❤️']").first.tap()
+    expect(page.locator(f"#reactions-{message.pk} .reaction")).to_have_text(["❤️ 1"])
+    page.locator(f"#reactions-{message.pk} .reaction").dispatch_event("contextmenu")  # a long press
+    expect(page.locator("#toasts .toast").last).to_have_text("❤️ Alice")
+
+    bubble.tap()
+    page.locator(f"#message-{message.pk} .reply-action").tap()
+    expect(page.locator("#reply-bar")).to_contain_text("Replying to Bob Coffee first?")
+    page.locator("#message-body").fill("Always")
+    page.locator("#send-form button[type=submit]").tap()
+    expect(page.locator(".message", has_text="Always").locator(".reply-quote")).to_have_text("Bob Coffee first?")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+MARKDOWN_XSS = [
+    "**<img src=x onerror=\"window.__xss = 1\">**",
+    "[click](javascript:window.__xss=2)",
+    '[click](https://example.com" onmouseover="window.__xss=3)',
+    "`<script>window.__xss = 4</script>`",
+    "> <iframe src=javascript:window.top.__xss=5>",
+    "~~<svg/onload=window.__xss=6>~~",
+    "[<b onmouseover=window.__xss=7>x</b>](https://example.com)",
+    "@bob<img src=x onerror=window.__xss=8>",
+]
+
+
+def test_formatted_xss_payloads_execute_nowhere(new_page, login_as, alice, bob, room):
+    alice_page = open_room(new_page, login_as, alice, room)
+    bob_page = open_room(new_page, login_as, bob, room)
+    dialogs = []
+    for page in (alice_page, bob_page):
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for payload in MARKDOWN_XSS:
+        alice_page.fill("#message-body", payload)
+        alice_page.press("#message-body", "Enter")
+    expect(bob_page.locator("#messages .message .body")).to_have_count(len(MARKDOWN_XSS), timeout=5000)
+    for link in bob_page.locator("#messages .message .body a").all():
+        link.hover()
+    bob_page.wait_for_timeout(300)
+    for page in (alice_page, bob_page):
+        assert page.evaluate("window.__xss") is None
+        assert page.locator("#messages .body script, #messages .body iframe, #messages .body svg, #messages .body img").count() == 0
+        for href in page.locator("#messages .body a").evaluate_all("links => links.map(a => a.href)"):
+            assert href.startswith("https://")
+    assert dialogs == []
