@@ -50,3 +50,42 @@ def test_a_request_gets_an_id_in_its_response_and_its_log_lines(client, db, capl
     assert made["X-Request-ID"] != "<script>" and len(made["X-Request-ID"]) == 32
     ids = [r.request_id for r in caplog.records if r.name == "chatsite.request"]
     assert ids == ["nginx-1b2c3d4e5f", made["X-Request-ID"]]
+
+
+# --- The dashboard and the scrape configuration ----------------------------------------------
+
+
+def test_the_dashboard_is_a_grafana_dashboard_whose_queries_name_the_sites_metrics(client, db, settings):
+    import json
+    import re
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parent.parent.parent / "deploy"
+    dashboard = json.loads((deploy / "grafana-dashboard.json").read_text())
+    # The dashboard model's required fields (Grafana's dashboard JSON schema, v39).
+    assert {"title", "uid", "schemaVersion", "panels", "time", "templating", "annotations"} <= set(dashboard)
+    assert isinstance(dashboard["schemaVersion"], int) and dashboard["schemaVersion"] >= 36
+    settings.METRICS_TOKEN = TOKEN
+    exposed = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    names = set(re.findall(r"^# TYPE (\S+) (\w+)", exposed, re.M))
+    series = {name for name, kind in names} | {f"{name}_{suffix}" for name, kind in names if kind == "histogram" for suffix in ("bucket", "sum", "count")} | {f"{name}_total" for name, kind in names if kind == "counter"}
+    ids, shown = set(), set()
+    for panel in dashboard["panels"]:
+        assert panel["id"] not in ids and {"type", "title", "gridPos", "targets", "datasource"} <= set(panel)
+        ids.add(panel["id"])
+        assert {"h", "w", "x", "y"} <= set(panel["gridPos"]) and panel["gridPos"]["x"] + panel["gridPos"]["w"] <= 24
+        for target in panel["targets"]:
+            assert target["refId"] and target["datasource"]["type"] == "prometheus"
+            used = set(re.findall(r"\b(chat_\w+|django_\w+)\b", target["expr"]))
+            assert used and used <= series, f"{panel['title']}: {used - series} are not metrics of the site"
+            shown |= used
+    for wanted in ("chat_websockets_open", "chat_deliveries_total", "chat_delivery_seconds_bucket", "chat_websocket_handshakes_total", "chat_layer_errors_total", "django_http_requests_latency_seconds_by_view_method_bucket"):
+        assert wanted in shown
+
+
+def test_prometheus_scrapes_metrics_with_the_token():
+    from pathlib import Path
+
+    config = (Path(__file__).resolve().parent.parent.parent / "deploy" / "prometheus.yml").read_text()
+    lines = {line.split("#")[0].strip() for line in config.splitlines()}
+    assert {"metrics_path: /metrics", "type: Bearer", "- job_name: chat"} <= lines
