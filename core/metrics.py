@@ -18,6 +18,24 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
+class _Off:
+    """A metric that counts nothing (CHAT_METRICS=0: the benchmark's "metrics off" row)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def labels(self, *args, **kwargs):
+        return self
+
+    def inc(self, *args):
+        pass
+
+    dec = set = observe = inc
+
+
+if os.environ.get("CHAT_METRICS", "1") == "0":
+    Counter = Gauge = Histogram = _Off  # noqa: F811
+
 FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 REQUEST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 

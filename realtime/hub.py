@@ -17,6 +17,8 @@ from collections import defaultdict
 
 from channels.layers import get_channel_layer
 
+from core import metrics
+
 from .presence import presence
 
 log = logging.getLogger(__name__)
@@ -87,17 +89,21 @@ class Hub:
     async def deliver(self, message):
         """Hand one layer message to the local sockets of its group."""
         exclude = message.get("exclude_user")
+        delivered = 0
         for consumer in list(self.sockets.get(message["group"], ())):
             if exclude is not None and consumer.user_id == exclude:
                 continue
             try:
                 await consumer.hub_message(message)
+                delivered += 1
             except OSError:
                 # The client went away (uvicorn says so when a frame is sent; daphne drops the
                 # frame): the socket's disconnect takes it out of its groups.
                 pass
             except Exception:
                 log.exception("live: delivery to a socket failed")
+        if delivered and message.get("html"):
+            metrics.delivered(delivered, message.get("at"))
 
     async def _receive_forever(self):
         failures = 0
@@ -107,6 +113,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                metrics.layer_errors.inc()
                 log.warning("live: the channel layer failed; reconnecting", exc_info=True)
                 failures += 1
                 await asyncio.sleep(self.RETRY_SECONDS[min(failures, len(self.RETRY_SECONDS)) - 1])
@@ -123,6 +130,7 @@ class Hub:
             for group in self.groups():
                 await self.layer.group_add(group, self.channel)
         except Exception:
+            metrics.layer_errors.inc()
             log.warning("live: resubscribing failed; will retry", exc_info=True)
             return False
         return True
@@ -130,6 +138,7 @@ class Hub:
     async def _tell_everyone_to_resync(self):
         """Frames may have been lost while the layer was down: every socket catches up."""
         consumers = {consumer for sockets in self.sockets.values() for consumer in sockets}
+        metrics.resyncs.inc(len(consumers))
         for consumer in consumers:
             try:
                 await consumer.resync()

@@ -15,11 +15,14 @@ was rolled back.
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from core import metrics
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,8 @@ def user_group(user_id):
 
 
 def layer_message(group, frame="", event=None, exclude_user=None):
-    return {"type": HUB_MESSAGE, "group": group, "html": frame, "event": event, "exclude_user": exclude_user}
+    """What crosses the layer; `at` (when it was published, just after its commit) times delivery."""
+    return {"type": HUB_MESSAGE, "group": group, "html": frame, "event": event, "exclude_user": exclude_user, "at": time.time()}
 
 
 async def apublish(group, frame="", *, event=None, exclude_user=None):
@@ -48,6 +52,7 @@ async def apublish(group, frame="", *, event=None, exclude_user=None):
             await get_channel_layer().group_send(group, message)
             return True
         except Exception:
+            metrics.layer_errors.inc()
             if attempt == 2:
                 log.warning("live: publishing to %s failed; live delivery is degraded", group, exc_info=True)
     return False

@@ -89,3 +89,45 @@ def test_prometheus_scrapes_metrics_with_the_token():
     config = (Path(__file__).resolve().parent.parent.parent / "deploy" / "prometheus.yml").read_text()
     lines = {line.split("#")[0].strip() for line in config.splitlines()}
     assert {"metrics_path: /metrics", "type: Bearer", "- job_name: chat"} <= lines
+
+
+# --- What the sockets count -------------------------------------------------------------------
+
+
+def sample(name, **labels):
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_chat_counts_the_message_stored_its_deliveries_and_their_time(alice, bob):
+    import uuid
+
+    from asgiref.sync import sync_to_async
+
+    from core import metrics
+    from friends.models import Friendship
+    from rooms.models import Room
+    from rooms.tests.sockets import connect, frame_with, send
+
+    def room():
+        Friendship.objects.befriend(alice, bob)
+        return Room.objects.get_or_create_direct(alice, bob)[0]
+
+    direct = await sync_to_async(room)()
+    before = {name: sample(name) for name in ("chat_deliveries_total", "chat_delivery_seconds_count")}
+    stored_before = sample("chat_messages_stored_total", kind="text")
+    alice_socket, bob_socket = await connect(alice), await connect(bob)
+    try:
+        for n in range(metrics.DELIVERY_SAMPLE_EVERY):
+            await send(alice_socket, type="send", room=direct.pk, body=f"counted {n}", client_id=str(uuid.uuid4()))
+            await frame_with(bob_socket, f"counted {n}")
+            await frame_with(alice_socket, f"counted {n}")
+    finally:
+        await alice_socket.disconnect()
+        await bob_socket.disconnect()
+    assert sample("chat_messages_stored_total", kind="text") - stored_before == metrics.DELIVERY_SAMPLE_EVERY
+    # Each message reached two sockets (and some frames more: the room list's preview).
+    assert sample("chat_deliveries_total") - before["chat_deliveries_total"] >= 2 * metrics.DELIVERY_SAMPLE_EVERY
+    assert sample("chat_delivery_seconds_count") - before["chat_delivery_seconds_count"] >= 1  # sampled
