@@ -19,6 +19,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache as default_cache
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -68,6 +70,7 @@ class RateLimit:
         try:
             return self._count(key)
         except Exception:
+            metrics.cache_errors.labels("rate_limit").inc()
             log.warning("rate limit %s: cache unavailable; allowing", self.name, exc_info=True)
             return True
 
