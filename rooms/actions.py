@@ -418,7 +418,8 @@ def erase_member(user, *, delete_messages):
     What goes of user's in the rooms when their account is deleted, in its transaction:
     their messages if delete_messages (each deleted as `delete_message` does: blanked, files
     removed, replaced live; in the rooms they left too), their favorites, their reactions (the
-    counts under the newest LIVE_REPLACEMENTS messages follow live), and their place in
+    counts under the newest LIVE_REPLACEMENTS messages follow live), the marks of the
+    messages that @-mention them (the others' text stays as written), and their place in
     every group (they leave it; the longest-standing member becomes the owner of one they
     owned). Direct rooms keep both members, so the other person keeps the room and its
     history, shown under "Deleted user". Returns counts of what went.
@@ -428,6 +429,8 @@ def erase_member(user, *, delete_messages):
         own = Message.objects.filter(sender=user).exclude(kind=Message.Kind.SYSTEM)
         counts["messages_deleted"] = _delete_many(own, user)
     counts["favorites"] = user.favorites.all().delete()[0]
+    # Others' messages keep their text; they just no longer point at her as mentioned.
+    counts["mentions"] = Message.mentions.through.objects.filter(user=user).delete()[0]
     reacted = list(user.reactions.order_by("-message_id").values_list("message_id", flat=True).distinct())
     counts["reactions"] = user.reactions.all().delete()[0]
     for message_id in reacted[:LIVE_REPLACEMENTS]:  # the newest; older ones show right on the next load

@@ -37,7 +37,7 @@ def world(alice, bob, carol):
     hers = Message.objects.post(direct, alice, "hello bob")
     her_file = Message.objects.post_file(group, alice, png("map.png"))
     his = Message.objects.post(direct, bob, "hello alice")
-    theirs = Message.objects.post(group, carol, "count me in")
+    theirs = Message.objects.post(group, carol, "count me in, @alice")
     Favorite.objects.add(alice, his)
     Favorite.objects.add(bob, hers)
     Favorite.objects.add(carol, theirs)
@@ -55,6 +55,7 @@ def test_the_account_goes_and_the_others_keep_their_messages_rooms_and_favorites
     alice.save()
     avatar = alice.avatar.name
     assert default_storage.exists(avatar)
+    assert world["theirs"].mentions.filter(pk=alice.pk).exists()
     others_before = list(Message.objects.exclude(sender=alice).order_by("pk").values_list("pk", "body", "deleted_at"))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -73,6 +74,8 @@ def test_the_account_goes_and_the_others_keep_their_messages_rooms_and_favorites
         ("bob", world["hers"].pk, "❤️"),
     }
     assert not UserSession.objects.filter(user_id=alice.pk).exists()
+    mentioning = Message.objects.get(pk=world["theirs"].pk)
+    assert mentioning.body == "count me in, @alice" and not mentioning.mentions.exists()
     # Her messages stay, under "Deleted user"; nobody else's changed, nor their favorites.
     hello = Message.objects.get(pk=world["hers"].pk)
     assert (hello.body, hello.deleted_at, hello.sender.display_name) == ("hello bob", None, "Deleted user")
