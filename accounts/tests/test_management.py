@@ -68,7 +68,9 @@ def test_delete_user_deletes_as_the_page_does(chatting, alice, bob):
     alice.refresh_from_db()
     assert alice.is_deleted and HeldUsername.objects.filter(username_key="alice").exists()
     assert Message.objects.get(body="hello bob").sender.display_name == "Deleted user"
-    assert LogEntry.objects.get(object_id=str(alice.pk)).object_repr == "alice"
+    entry = LogEntry.objects.get(object_id=str(alice.pk))
+    assert entry.object_repr == "alice"
+    assert entry.change_message.startswith("Account deleted by an operator (manage.py delete_user), their messages kept")
     with pytest.raises(CommandError, match="is a deleted account|No account"):
         run("delete_user", f"deleted:{alice.pk}", "--noinput")
 

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             answer = input(f"Delete the account {person.username} ({person.email}) for good? Type 'yes': ")
             if answer.strip().lower() != "yes":
                 raise CommandError("Nothing deleted.")
-        deletion = delete_account(person, delete_messages=delete_messages, dry_run=dry_run)
+        deletion = delete_account(person, delete_messages=delete_messages, operator=True, dry_run=dry_run)
         what = counts_line(deletion.counts)
         if dry_run:
             self.stdout.write(f"Dry run: nothing changed. Deleting {deletion.username} would remove {what}.")
