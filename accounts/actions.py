@@ -96,7 +96,7 @@ class _DryRun(Exception):
     pass
 
 
-def delete_account(user, *, delete_messages=False, by=None, operator=False, dry_run=False):
+def delete_account(user, *, delete_messages=False, operator=False, dry_run=False):
     """
     Delete user's account, in one transaction; returns a `Deletion`.
 
@@ -107,9 +107,9 @@ def delete_account(user, *, delete_messages=False, by=None, operator=False, dry_
     nickname (the row stays as "Deleted user", the sender of the messages they leave behind
     and the direct rooms' other member); the username is held for USERNAME_HOLD_DAYS
     (`HeldUsername`). The deletion is in the admin log under the old username, as done by the
-    person (or by `by`, someone's account), saying whether they or an operator (`operator`:
-    manage.py delete_user) asked for it; after commit every open socket of theirs closes
-    (4403), on every process.
+    account itself, saying whether the person or an operator (`operator`: manage.py
+    delete_user) asked for it; after commit every open socket of theirs closes (4403), on
+    every process.
 
     A dry run does all of it and rolls it back (nothing is published, no file removed),
     returning what it would have removed.
@@ -128,12 +128,9 @@ def delete_account(user, *, delete_messages=False, by=None, operator=False, dry_
             deletion.counts["exports"] = user.exports.all().delete()[0]
             avatar = user.avatar.name
             how = "with their messages" if delete_messages else "their messages kept, as Deleted user"
-            if operator:
-                who = "by an operator (manage.py delete_user)"
-            else:
-                who = "by its owner" if by is None or by.pk == user.pk else f"by {by.username}"
+            who = "by an operator (manage.py delete_user)" if operator else "by its owner"
             LogEntry.objects.log_actions(
-                user_id=(by or user).pk,
+                user_id=user.pk,
                 queryset=[user],
                 action_flag=DELETION,
                 change_message=f"Account deleted {who}, {how}; username held until {deletion.held_until:%Y-%m-%d}.",
