@@ -26,7 +26,7 @@ from .attachments import Attachment, AttachmentError
 from .errors import MessageError, RoomError
 from .groups import room_group
 from .models import Membership, Message, Reaction, Room, clean_client_id, delete_stored_files, direct_key, names
-from .signals import message_deleted
+from .signals import message_deleted, messages_deleted
 
 log = logging.getLogger(__name__)
 
@@ -361,10 +361,10 @@ CHUNK = 500
 def _delete_many(messages, by):
     """
     Delete these messages (a queryset) as `delete_message` does each (blanked, files removed
-    after commit, `message_deleted` sent for each), in chunks of CHUNK updates rather than one
-    transaction and frame each; returns how many were deleted. After commit each room's
-    newest LIVE_REPLACEMENTS of them are replaced on open pages, and a room with more is
-    reloaded there (`frames.reload_room`).
+    after commit, reports resolved through `messages_deleted`), in chunks of CHUNK updates
+    rather than a transaction and a frame each; returns how many were deleted. After commit
+    each room's newest LIVE_REPLACEMENTS of them are replaced on open pages, and a room with
+    more is reloaded there (`frames.reload_room`).
     """
     rows = list(messages.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", "room_id", "file", "thumbnail"))
     deleted_at = timezone.now()
@@ -377,8 +377,7 @@ def _delete_many(messages, by):
             for pk, room_id, file, thumbnail in chunk:
                 by_room.setdefault(room_id, []).append(pk)
                 files += [name for name in (file, thumbnail) if name]
-            for message in Message.objects.filter(pk__in=ids):
-                message_deleted.send(sender=Message, message=message, by=by)
+            messages_deleted.send(sender=Message, message_ids=ids, by=by)
         transaction.on_commit(lambda: delete_stored_files(files), robust=True)
         transaction.on_commit(lambda: _publish_deleted(by_room), robust=True)
     return count
