@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "friends.context_processors.notifications",
+                "rooms.context_processors.attention",
                 "chatsite.context_processors.limits",
             ],
         },

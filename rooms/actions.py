@@ -23,7 +23,7 @@ from realtime.publish import publish, publish_on_commit, user_group
 
 from . import frames
 from .attachments import Attachment, AttachmentError
-from .errors import MessageError, RoomError
+from .errors import MessageError, RoomError, RoomNotFound
 from .groups import room_group
 from .models import Membership, Message, Reaction, Room, clean_client_id, delete_stored_files, direct_key, names
 from .signals import message_deleted, messages_deleted
@@ -145,6 +145,13 @@ def leave_group(room, user):
         post_system_line(room, user, text)
         publish_on_commit(user_group(user.pk), event={"kind": "room.left", "room": room.pk})
     return heir
+
+
+def set_muted(room, user, muted):
+    """Mute or unmute room for user, a member (RoomNotFound otherwise): their choice alone."""
+    updated = Membership.objects.filter(room=room, user=user).update(muted=bool(muted))
+    if not updated:
+        raise RoomNotFound()
 
 
 def _lock_group(room, user, refused):

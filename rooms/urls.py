@@ -17,6 +17,7 @@ urlpatterns = [
     path("chat/<int:room_id>/members/", views.add_members, name="add_members"),
     path("chat/<int:room_id>/rename/", views.rename, name="rename"),
     path("chat/<int:room_id>/leave/", views.leave, name="leave"),
+    path("chat/<int:room_id>/mute/", views.mute, name="mute"),
     path("rooms/direct/<int:user_id>/", views.open_direct, name="direct"),
     # A message's URLs all start with rooms:message (the message fragment reverses it once).
     path("messages/<int:message_id>/", views.message, name="message"),

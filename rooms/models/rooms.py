@@ -16,6 +16,7 @@ from friends.models import Friendship
 from ..errors import MessageError, RoomError, RoomNotFound
 
 PREVIEW_LENGTH = 120
+UNREAD_TOTAL_MOST = 999  # the title and the Chats link say "999+" beyond
 
 
 def direct_key(a, b):
@@ -64,13 +65,17 @@ class RoomQuerySet(models.QuerySet):
         - `title`: the other person's nickname for a direct room, the name for a group;
         - `other_user_id`, `other_avatar`: the other person in a direct room (its avatar file);
         - `member_count`;
-        - `role`, `last_read_message_id`: the user's own membership.
+        - `role`, `last_read_message_id`, `muted`: the user's own membership.
         """
         others = Membership.objects.filter(room=OuterRef("pk")).exclude(user=user)
         return (
             self.with_member(user)
             # The same join as the filter above: this user's membership row.
-            .annotate(last_read_message_id=F("memberships__last_read_message_id"), role=F("memberships__role"))
+            .annotate(
+                last_read_message_id=F("memberships__last_read_message_id"),
+                role=F("memberships__role"),
+                muted=F("memberships__muted"),
+            )
             .annotate(
                 title=Case(
                     When(
@@ -324,13 +329,33 @@ class MembershipQuerySet(models.QuerySet):
     def room_ids_of(self, user):
         return self.filter(user=user).values_list("room_id", flat=True)
 
+    def muted_room_ids(self, user):
+        return list(self.filter(user=user, muted=True).values_list("room_id", flat=True))
+
+    def unread_total(self, user, most=UNREAD_TOTAL_MOST):
+        """
+        Messages by others after user's read marks, in the rooms user has not muted (the tab
+        title and the Chats link show it), counted up to `most`: one query, bounded whatever
+        the backlog.
+        """
+        from .messages import Message
+
+        unread = Message.objects.filter(
+            room__memberships__user=user,
+            room__memberships__muted=False,
+            pk__gt=F("room__memberships__last_read_message_id"),
+        ).exclude(sender=user)
+        return unread.values("pk")[:most].count()
+
 
 class Membership(models.Model):
     """
     A user's place in a room: unique per room and user (a database constraint).
 
     `last_read_message_id` is a read mark: messages with a greater id are unread. It is a
-    plain id rather than a foreign key, so it keeps working if a message is removed.
+    plain id rather than a foreign key, so it keeps working if a message is removed. A muted
+    room (`muted`, the member's own choice) still counts its unread messages in the room list,
+    but not in the tab title, the Chats link or desktop notifications.
     """
 
     class Role(models.TextChoices):
@@ -346,6 +371,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
     last_read_message_id = models.BigIntegerField(default=0)
+    muted = models.BooleanField(default=False)
 
     objects = MembershipQuerySet.as_manager()
 

@@ -17,7 +17,7 @@ from .messages import (
     unfavorite,
     upload,
 )
-from .rooms import add_members, leave, open_direct, rename
+from .rooms import add_members, leave, mute, open_direct, rename
 
 __all__ = [
     "add_members",
@@ -31,6 +31,7 @@ __all__ = [
     "history",
     "leave",
     "message",
+    "mute",
     "new_group",
     "open_direct",
     "post_message",

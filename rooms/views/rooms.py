@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import actions
 from ..forms import AddMembersForm
-from ..models import RoomError
+from ..models import Room, RoomError
 from .common import follow, refused, room_or_404
 
 
@@ -60,3 +60,14 @@ def leave(request, room_id):
     messages.success(request, f"You left {room.title}.")
     return follow(request, reverse("rooms:chat"))
 
+
+
+@require_POST
+def mute(request, room_id):
+    """Mute (muted=1) or unmute (muted=0) a room of the user's: the button again, for HTMX."""
+    room = room_or_404(request, room_id)
+    actions.set_muted(room, request.user, request.POST.get("muted") == "1")
+    if not request.htmx:
+        return redirect(room.get_absolute_url())
+    room = Room.objects.for_user(request.user).get(pk=room.pk)
+    return render(request, "rooms/chat.html#mute-button", {"room": room, "oob": True})
