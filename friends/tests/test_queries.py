@@ -14,10 +14,11 @@ from .factories import FriendRequestFactory, FriendshipFactory
 HTMX = {"HX-Request": "true"}
 pytestmark = pytest.mark.django_db
 
-# session, user, badge, count of the list, one page of it
-FRIEND_LIST_QUERIES = 5
-# session, user, badge, and a count and a page for each of the two lists
-NOTIFICATIONS_QUERIES = 7
+# session, user, badge, unread total and muted rooms (rooms.context_processors), count of
+# the list, one page of it
+FRIEND_LIST_QUERIES = 7
+# session, user, badge, unread total, muted rooms, and a count and a page for each list
+NOTIFICATIONS_QUERIES = 9
 # session, user, the request; in a transaction (2 savepoint queries): lock, update, and the
 # friendship's get_or_create (4); then the badge
 ACCEPT_QUERIES = 12

@@ -243,5 +243,5 @@ def test_the_navigation_has_favorites_and_a_search_box(client, alice):
 
     response = client.get(reverse("rooms:chat"))
 
-    assert '<a href="/favorites/" class="">Favorites</a>' in response.text
+    assert re.search(r'<a href="/favorites/" class="">.*<span class="nav-label">Favorites</span></a>', response.text)
     assert 'action="/search/"' in response.text and 'name="q" placeholder="Search messages"' in response.text
