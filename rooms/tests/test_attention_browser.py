@@ -100,6 +100,7 @@ def test_notifications_are_asked_for_once_and_follow_the_profile(new_page, login
     page.evaluate("localStorage.setItem('granted', '1')")  # given later, in the browser's settings
     page.get_by_role("checkbox", name="Desktop notifications").uncheck()
     page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_text("Preferences saved.")).to_be_visible()
     expect(page.get_by_role("checkbox", name="Desktop notifications")).not_to_be_checked()
     page.goto(f"/chat/{direct_room.pk}/")
     page.wait_for_load_state("networkidle")

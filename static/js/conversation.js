@@ -28,7 +28,6 @@
   function separator(date) {
     var item = document.createElement("li");
     item.className = "day-separator";
-    item.setAttribute("role", "separator");
     item.dataset.day = startOfDay(date).toISOString();
     var label = document.createElement("span");
     label.textContent = dayLabel(date);
