@@ -153,6 +153,10 @@ def _scrub(user):
     user.email = ""
     user.first_name = user.last_name = ""
     user.avatar = ""
+    user.last_seen_at = None
+    user.hide_activity = True  # no read receipts or last seen of theirs, from before either
+    user.theme = user._meta.get_field("theme").default
+    user.desktop_notifications = user._meta.get_field("desktop_notifications").default
     user.set_unusable_password()
     user.is_active = user.is_staff = user.is_superuser = False
     user.deleted_at = timezone.now()

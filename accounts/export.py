@@ -59,6 +59,11 @@ def profile(user, archive):
         "joined_at": user.date_joined.isoformat(),
         "last_login": user.last_login.isoformat() if user.last_login else None,
         "avatar": None,
+        "preferences": {
+            "theme": user.theme,
+            "desktop_notifications": user.desktop_notifications,
+            "hide_activity": user.hide_activity,
+        },
     }
     if user.avatar:  # at most AVATAR_MAX_BYTES: one item with the profile
         with user.avatar.open("rb") as stored:

@@ -287,4 +287,5 @@ class DataExport(models.Model):
 
 def record_last_seen(user_id, online):
     """The person's first tab opened or their last one closed: that is when they were last seen."""
-    User.objects.filter(pk=user_id).update(last_seen_at=timezone.now())
+    # Not a deleted account's: its sockets close after the deletion, and it is seen no more.
+    User.objects.filter(pk=user_id, deleted_at__isnull=True).update(last_seen_at=timezone.now())

@@ -51,6 +51,7 @@ def world(alice, bob, carol):
 
 
 def test_the_account_goes_and_the_others_keep_their_messages_rooms_and_favorites(world, alice, bob, carol, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=alice.pk).update(last_seen_at=timezone.now())
     alice.avatar = SimpleUploadedFile("me.png", png().read())
     alice.save()
     avatar = alice.avatar.name
@@ -65,6 +66,7 @@ def test_the_account_goes_and_the_others_keep_their_messages_rooms_and_favorites
     assert alice.is_deleted and not alice.is_active and not alice.has_usable_password()
     assert (alice.username, alice.nickname, alice.email, alice.avatar.name) == (f"deleted:{alice.pk}", "Deleted user", "", "")
     assert not default_storage.exists(avatar)
+    assert (alice.last_seen_at, alice.hide_activity) == (None, True)
     assert not Friendship.objects.filter(user_low=alice).exists() and not Friendship.objects.filter(user_high=alice).exists()
     assert not FriendRequest.objects.filter(from_user=alice).exists() and not FriendRequest.objects.filter(to_user=alice).exists()
     assert not Favorite.objects.filter(user=alice).exists()

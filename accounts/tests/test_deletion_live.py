@@ -9,9 +9,10 @@ from django.test import Client
 from accounts.tests.factories import PASSWORD
 from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
 from accounts.actions import delete_account
+from accounts.models import User
 from rooms.models import Message, Room
 from rooms.tests.conftest import befriend
-from rooms.tests.sockets import frame_with, message_ids, until_sentinel
+from rooms.tests.sockets import connect, frame_with, message_ids, until_sentinel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -117,3 +118,13 @@ async def test_her_reactions_leave_the_counts_on_bobs_open_page(alice, bob, sock
 
     frames = [f for f in await until_sentinel(bobs_tab, bob) if f"reactions-{his.pk}" in f]
     assert frames and "🙏" in frames[-1] and "👍" not in frames[-1]
+
+
+async def test_her_last_tab_closing_leaves_no_last_seen_on_the_deleted_account(alice):
+    tab = await connect(alice)
+    await sync_to_async(delete_account)(alice)
+    assert await closed_with(tab) == CLOSE_DEACTIVATED
+
+    await tab.disconnect()  # the browser's side of the close: her last tab is gone
+
+    assert await sync_to_async(lambda: User.objects.get(pk=alice.pk).last_seen_at)() is None
