@@ -7,6 +7,7 @@ app_name = "rooms"
 urlpatterns = [
     path("chat/", views.chat, name="chat"),
     path("chat/groups/new/", views.new_group, name="new_group"),
+    path("chat/switcher/", views.switcher, name="switcher"),
     path("chat/<int:room_id>/", views.chat, name="room"),
     path("chat/reader.css", views.reader_css, name="reader_css"),
     path("chat/<int:room_id>/starred.css", views.starred_css, name="starred_css"),

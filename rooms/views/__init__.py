@@ -18,6 +18,7 @@ from .messages import (
     upload,
 )
 from .rooms import add_members, leave, mute, open_direct, rename
+from .switcher import switcher
 
 __all__ = [
     "add_members",
@@ -41,6 +42,7 @@ __all__ = [
     "reply",
     "search",
     "starred_css",
+    "switcher",
     "unfavorite",
     "upload",
 ]
