@@ -36,8 +36,10 @@ from realtime.publish import close_sockets_on_commit
 from realtime.sessions import session_digest
 
 from . import export
+from .backends import forget_users
 from .contributors import contributors
-from .models import DataExport, HeldUsername, UserSession, export_storage
+from .models import DataExport, HeldUsername, export_storage
+from .sessions import delete_sessions_of
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,8 @@ def deactivate(users):
     ids = [user.pk for user in users]
     with transaction.atomic():
         changed = get_user_model().objects.filter(pk__in=ids, is_active=True).update(is_active=False)
-        UserSession.objects.filter(user_id__in=ids).delete()
+        delete_sessions_of(ids)
+        forget_users(ids)
         for pk in ids:
             close_sockets_on_commit(pk, CLOSE_DEACTIVATED)
     for user in users:
@@ -64,6 +67,7 @@ def reactivate(users):
     ids = [user.pk for user in users]
     # A deleted account stays deleted.
     changed = get_user_model().objects.filter(pk__in=ids, is_active=False, deleted_at__isnull=True).update(is_active=True)
+    forget_users(ids)
     for user in users:
         user.is_active = True
     return changed
@@ -123,7 +127,7 @@ def delete_account(user, *, delete_messages=False, operator=False, dry_run=False
             deletion = Deletion(username=user.username, held_until=HeldUsername.hold(user.username), dry_run=dry_run)
             for part in contributors.values():
                 deletion.counts.update(part.erase(user, delete_messages=delete_messages))
-            deletion.counts["sessions"] = UserSession.objects.filter(user_id=user.pk).delete()[0]
+            deletion.counts["sessions"] = delete_sessions_of([user.pk])
             exports = list(user.exports.exclude(file="").values_list("file", flat=True))
             deletion.counts["exports"] = user.exports.all().delete()[0]
             avatar = user.avatar.name

@@ -1,8 +1,20 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
+from core.cached import forget, remember
+
 from . import throttle
+
+# The logged-in user of a request or a socket's handshake, kept in the cache (core.cached):
+# forgotten when the user is saved or deleted (accounts.apps) and when accounts are
+# (de)activated in bulk (accounts.actions), so a new password or a ban counts at once.
+USER_CACHE_SECONDS = 300
+
+
+def forget_users(user_ids):
+    forget(cache, "user", user_ids)
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -13,6 +25,10 @@ class UsernameOrEmailBackend(ModelBackend):
     or the client IP is over the limit, no password is checked and the login is refused with
     PermissionDenied, which stops Django from trying any other backend.
     """
+
+    def get_user(self, user_id):
+        """The active user with that id, or None; from the cache when it is there."""
+        return remember(cache, "user", user_id, lambda: super(UsernameOrEmailBackend, self).get_user(user_id), USER_CACHE_SECONDS)
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:

@@ -1,8 +1,12 @@
 """
 Sessions, and the sockets that live on them.
 
-The session store is Django's database store with the user's id on each row
-(`accounts.models.UserSession`; `SESSION_ENGINE = "accounts.sessions"`).
+The session store is Django's cached database store with the user's id on each row
+(`accounts.models.UserSession`; `SESSION_ENGINE = "accounts.sessions"`): every write goes to
+the database and the cache, a read finds the session in the cache (Redis, shared by every
+process) and goes to the database only when it is not there. A socket's handshake and a
+page's request read no session row. Sessions deleted in bulk (`delete_sessions_of`) leave the
+cache too.
 
 An open chat socket was authenticated by its session when it connected, so it has to be told
 when that session ends (accounts.actions): a logout closes the sockets of that session, a
@@ -10,11 +14,15 @@ password change those of every other session, a reset all of them, and deactivat
 account deletes its sessions and closes every socket.
 """
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache import caches
 
 
-class SessionStore(DBStore):
+class SessionStore(CachedDBStore):
+    cache_key_prefix = "accounts.sessions"
+
     @classmethod
     def get_model_class(cls):
         from .models import UserSession
@@ -28,6 +36,19 @@ class SessionStore(DBStore):
         except (TypeError, ValueError):
             session.user_id = None
         return session
+
+
+def delete_sessions_of(user_ids):
+    """Delete every session of these users, from the database and the cache; returns how many."""
+    from .models import UserSession
+
+    sessions = UserSession.objects.filter(user_id__in=list(user_ids))
+    keys = list(sessions.values_list("session_key", flat=True))
+    count = sessions.delete()[0]
+    if keys:
+        # Gone from the cache at once; a rolled-back deletion still finds its rows again.
+        caches[settings.SESSION_CACHE_ALIAS].delete_many([SessionStore.cache_key_prefix + key for key in keys])
+    return count
 
 
 def on_logged_out(sender, request, user, **kwargs):

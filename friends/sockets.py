@@ -1,6 +1,8 @@
 """What the chat socket does for friends (registered in FriendsConfig.ready()): a person's
 friends are told when they come online and go offline."""
 
+from django.db.models.signals import post_delete, post_save
+
 from realtime import registry
 from realtime.publish import user_group
 
@@ -10,3 +12,12 @@ from .models import Friendship
 @registry.presence_audience
 def _friends(user):
     return [user_group(pk) for pk in Friendship.objects.friends_of(user).values_list("pk", flat=True)]
+
+
+def _friendship_changed(sender, instance, **kwargs):
+    """New sockets of both ask _friends again (the socket caches its answer)."""
+    registry.groups_changed([instance.user_low_id, instance.user_high_id])
+
+
+post_save.connect(_friendship_changed, sender=Friendship, dispatch_uid="friends.sockets.friendship_saved")
+post_delete.connect(_friendship_changed, sender=Friendship, dispatch_uid="friends.sockets.friendship_deleted")

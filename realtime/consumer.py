@@ -24,12 +24,14 @@ import logging
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+
+from core.cached import remember
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from . import protocol, registry
 from .hub import get_hub, release_hub
-from .presence import presence
+from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
 from .publish import apublish, user_group
 from .sessions import session_digest
@@ -37,10 +39,12 @@ from .sessions import session_digest
 log = logging.getLogger(__name__)
 
 
-@database_sync_to_async
-def _handshake(user):
-    """What a new socket of user joins and whom its presence concerns: every app's hooks, in
-    one trip to the database thread."""
+# What a new socket joins, kept per person in the cache (core.cached) for a while; the apps
+# forget it when it changes (`realtime.registry.groups_changed`).
+GROUPS_CACHE_SECONDS = 600
+
+
+def _groups_of(user):
     groups = {user_group(user.pk)}
     for hook in registry.connect_hooks:
         groups.update(hook(user))
@@ -50,13 +54,30 @@ def _handshake(user):
     return groups, audience
 
 
-@database_sync_to_async
-def _presence_changed(user_id, online):
+def _run_presence_hooks(user_id, online):
     for hook in registry.presence_hooks:
         try:
             hook(user_id, online)
         except Exception:  # a nicety (last seen): never the socket's failure
             log.warning("realtime: a presence hook failed", exc_info=True)
+
+
+_presence_changed = database_sync_to_async(_run_presence_hooks)
+
+
+@database_sync_to_async
+def _handshake(user):
+    """
+    What a new socket of user joins, whom its presence concerns (every app's hooks, or the
+    cache's copy of their answer), and the person's open sockets counting this one (the
+    presence hooks run when it is the first): one trip off the event loop, no database query
+    when the cache has it and the person was online already.
+    """
+    groups, audience = remember(shared_cache(), "socket-groups", user.pk, lambda: _groups_of(user), GROUPS_CACHE_SECONDS)
+    open_sockets = presence.connected_now(user.pk)
+    if open_sockets == 1:
+        _run_presence_hooks(user.pk, True)
+    return set(groups), audience, open_sockets
 
 
 @database_sync_to_async
@@ -83,14 +104,13 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self.session = session_digest(self.scope["session"].session_key)
         self.state = {}  # what the apps' handlers keep per socket
         self.early_frames = []  # what the hub hands over before the socket is accepted
-        self.joined, self.presence_audience = await _handshake(user)
-        self.hub = await get_hub()
-        for group in self.joined:
-            await self.hub.join(self, group)
-        open_sockets = await presence.connected(user.pk)
+        self.joined, self.presence_audience, open_sockets = await _handshake(user)
         if open_sockets > settings.CHAT_SOCKETS_PER_PERSON:
             await self._refuse_one_too_many()
             return
+        self.hub = await get_hub()
+        for group in self.joined:
+            await self.hub.join(self, group)
         if open_sockets == 1:
             await self._announce_presence(online=True)
         await self.accept()
@@ -100,8 +120,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     async def _refuse_one_too_many(self):
         """Over the per-person cap: uncount this socket, say why, and close it."""
-        await self.disconnect(CLOSE_TOO_MANY)  # leaves its groups and its presence count
-        self.hub, self.early_frames = None, None
+        self.early_frames = None
+        await presence.disconnected(self.user_id)
         await self.accept()
         limit = settings.CHAT_SOCKETS_PER_PERSON
         await self.send(
@@ -120,7 +140,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self._announce_presence(online=False)
 
     async def _announce_presence(self, online):
-        if registry.presence_hooks:
+        if registry.presence_hooks and not online:  # coming online, they ran in the handshake
             await _presence_changed(self.user_id, online)
         frame = protocol.presence(self.user_id, online)
         for group in self.presence_audience:

@@ -84,6 +84,14 @@ class Presence:
         found = shared_cache().get_many([self._key(pk) for pk in user_ids])
         return {pk for pk in user_ids if (found.get(self._key(pk)) or 0) > 0}
 
+    def connected_now(self, user_id):
+        """`connected` for code off the event loop already (the socket's handshake)."""
+        try:
+            return self._connected(user_id)
+        except Exception:
+            log.warning("presence: cache unavailable", exc_info=True)
+            return 0
+
     async def connected(self, user_id):
         """Count one more tab; returns the user's open tabs (1: just came online; 0: unknown)."""
         try:

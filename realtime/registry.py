@@ -12,7 +12,13 @@ What the apps teach the socket, registered from their AppConfig.ready():
   or goes offline (friends, say), asked once per socket, at the handshake.
 - `@on_presence`: `def changed(user_id, online)`, run off the event loop when the person's
   first socket opens or their last one closes (accounts records "last seen").
+- `groups_changed(user_ids)`: what the connect and audience hooks answer for these people has changed (they
+  joined or left a room, a friendship began or ended). A new socket asks the hooks again;
+  until then it takes their last answer from the cache (realtime.consumer), so an app whose
+  hooks read data it changes must say so.
 """
+
+from core.cached import forget
 
 frame_handlers = {}
 event_handlers = {}
@@ -52,3 +58,9 @@ def presence_audience(hook):
 def on_presence(hook):
     presence_hooks.append(hook)
     return hook
+
+
+def groups_changed(user_ids):
+    from .presence import shared_cache
+
+    forget(shared_cache(), "socket-groups", user_ids)

@@ -19,6 +19,7 @@ from core.counters import RateLimit, per_window
 from core.emoji import REACTIONS
 from core.text import clean_text
 from friends.models import Friendship
+from realtime import registry
 from realtime.publish import publish, publish_on_commit, user_group
 
 from . import frames
@@ -191,6 +192,7 @@ def _announce_joined(room, users):
     """
     since = room.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
     event = {"kind": "room.joined", "room": room.pk, "since": since}
+    registry.groups_changed([user.pk for user in users])  # memberships made in bulk: no signal
     for user in users:
         publish_on_commit(user_group(user.pk), event=event)
 

@@ -19,6 +19,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
 
 from realtime import registry
 from realtime.presence import shared_cache
@@ -81,6 +82,15 @@ def _require_joined(socket, room_id):
 @registry.groups_on_connect
 def _room_groups(user):
     return [room_group(pk) for pk in Membership.objects.room_ids_of(user)]
+
+
+def _membership_changed(sender, instance, **kwargs):
+    """A new socket of that person asks _room_groups again (the socket caches its answer)."""
+    registry.groups_changed([instance.user_id])
+
+
+post_save.connect(_membership_changed, sender=Membership, dispatch_uid="rooms.sockets.membership_saved")
+post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="rooms.sockets.membership_deleted")
 
 
 @database_sync_to_async

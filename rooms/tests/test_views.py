@@ -497,6 +497,8 @@ def add_messages(room, count):
 
 
 def queries_for(client, url):
+    """The page's queries once the person's session and user are in the cache (a page before)."""
+    client.get(url)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200

@@ -1,0 +1,61 @@
+"""
+Values kept in the cache per key and recomputed after a change, without a race: the cache
+key carries a version that `forget` moves on, so a reader that computed from data older
+than a change stores its result under the old version, which nobody reads again.
+
+    user = remember(cache, "user", pk, lambda: load(pk), timeout=300)
+    forget(cache, "user", [pk])      # when that user changes (also after commit)
+
+With the cache down the value is computed each time (and `forget` has nothing to forget).
+The version keys outlive the values (VERSION_TIMEOUT > any value's timeout), so a version
+that expired and restarts at 0 can only find values stored since.
+"""
+
+import logging
+
+from django.db import transaction
+
+from .counters import increment
+
+log = logging.getLogger(__name__)
+
+VERSION_TIMEOUT = 7 * 24 * 3600
+_MISSING = object()
+
+
+def _version_key(name, key):
+    return f"{name}:version:{key}"
+
+
+def remember(cache, name, key, compute, timeout):
+    """The value of name for key: from the cache, or compute() stored there for timeout seconds."""
+    try:
+        version = cache.get(_version_key(name, key)) or 0
+        value_key = f"{name}:{key}:{version}"
+        value = cache.get(value_key, _MISSING)
+    except Exception:
+        log.warning("cache unavailable: %s computed without it", name, exc_info=True)
+        return compute()
+    if value is _MISSING:
+        value = compute()
+        try:
+            cache.set(value_key, value, timeout)
+        except Exception:
+            log.warning("cache unavailable: %s not kept", name, exc_info=True)
+    return value
+
+
+def forget(cache, name, keys):
+    """The values of name for these keys are out of date: now, and once the transaction commits."""
+
+    def move_on():
+        try:
+            for key in keys:
+                increment(cache, _version_key(name, key), VERSION_TIMEOUT)
+        except Exception:
+            # Nothing newer can be stored meanwhile either: readers compute without the cache.
+            log.warning("cache unavailable: %s not forgotten", name, exc_info=True)
+
+    keys = list(keys)
+    move_on()  # a reader inside the transaction must not get the old value
+    transaction.on_commit(move_on, robust=True)  # one that read before the commit neither
