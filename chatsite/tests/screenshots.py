@@ -51,6 +51,7 @@ def test_screenshots(new_page, login_as, alice, bob, carol):
     for size, viewport in SIZES.items():
         for scheme in ("light", "dark"):
             page = new_page(viewport=viewport, color_scheme=scheme, is_mobile=size == "phone", has_touch=size == "phone")
+            page.add_init_script("localStorage.setItem('chat.notify-asked', '1')")  # the question answered
             login_as(page, alice)
             for name, path in pages.items():
                 page.goto(path)

@@ -56,6 +56,7 @@
   // Capture: before htmx (and the drop-unshown extension) make the frame into swaps.
   document.addEventListener("htmx:wsBeforeMessage", function (event) {
     arrivals(event.detail.message).forEach(function (message) {
+      if (message.id && muted[message.room]) lastMuted[message.room] = message;
       if (!message.id || message.sender === me || muted[message.room] || counted[message.id]) return;
       if (seenHere(message.room)) return;
       counted[message.id] = message.room;
@@ -63,6 +64,16 @@
     });
     render();
   }, true);
+
+  // A mention notifies even in a muted room (live.js fires chat:mentioned after the frame),
+  // without counting in the title.
+  var lastMuted = {};
+  document.body.addEventListener("chat:mentioned", function (event) {
+    var room = String(event.detail && event.detail.room);
+    var message = lastMuted[room];
+    delete lastMuted[room];
+    if (message && muted[room] && message.sender !== me && !seenHere(room)) notify(message);
+  });
 
   function forgetRoom(room) {
     Object.keys(counted).forEach(function (id) { if (counted[id] === room) delete counted[id]; });
