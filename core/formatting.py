@@ -104,3 +104,21 @@ def render(text, mentionable=None):
 
 def render_html(text, mentionable=None):
     return render(text, mentionable)[0]
+
+
+_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?://|mailto:)[^)\s]*\)", re.IGNORECASE)
+_FENCE = re.compile(r"^\s*```[^\n]*$", re.MULTILINE)
+_QUOTE = re.compile(r"^\s*>\s?", re.MULTILINE)
+_MARKS = re.compile(r"\*\*|~~|`")
+
+
+def plain(text):
+    """
+    The text with the subset's marks taken off, for one line of preview (the room list):
+    links show their words, and bold, strikethrough, code and quote marks go. Cheap (no
+    parsing): single * and _ stay, as they are often just what was typed.
+    """
+    text = _LINK.sub(r"\1", text or "")
+    text = _FENCE.sub("", text)
+    text = _QUOTE.sub("", text)
+    return " ".join(_MARKS.sub("", text).split())

@@ -115,3 +115,13 @@ def test_mentions_of_the_mentionable_only():
 
 def test_a_mention_in_code_is_no_mention():
     assert render("`@bob`", {"bob": 7}) == ("<p><code>@bob</code></p>", [])
+
+
+def test_the_preview_line_shows_the_words_without_the_marks():
+    from core.formatting import plain
+
+    assert plain("**bold**, ~~gone~~ and `code`") == "bold, gone and code"
+    assert plain("> she said\nthen [the map](https://example.com/map)") == "she said then the map"
+    assert plain("```\nx = 1\n```") == "x = 1"
+    assert plain("snake_case and 2*3") == "snake_case and 2*3"
+    assert plain("[x](javascript:alert(1))") == "[x](javascript:alert(1))"

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, JSONObject, Substr
 from django.urls import reverse
 from django.utils.text import Truncator, get_text_list
 
+from core import formatting
 from core.pairs import ordered_pair
 from core.text import clean_text, without_bidi_controls
 from friends.models import Friendship
@@ -27,11 +28,14 @@ def direct_key(a, b):
 def preview_text(kind, body, deleted):
     """
     A message as the room list shows it, on load and live alike: that it was deleted, or its
-    first PREVIEW_LENGTH characters ("…" when cut), a picture or a file by its name.
+    first PREVIEW_LENGTH characters ("…" when cut) without the formatting marks, a picture or a
+    file by its name.
     """
     if deleted:
         return "Message deleted"
     prefix = {"image": "📷 ", "file": "📎 "}.get(kind, "")
+    if kind == "text":
+        body = formatting.plain(body)
     return Truncator(prefix + (body or "")).chars(PREVIEW_LENGTH)
 
 

@@ -83,3 +83,9 @@ def test_messages_stored_before_formatting_are_rendered_by_the_migration():
         assert Message_.objects.get(pk=gone.pk).body_html is None
     finally:
         migrate()
+
+
+def test_the_room_list_previews_formatted_text_without_its_marks(as_alice, direct_room, bob):
+    Message.objects.post(direct_room, bob, "**Summit** at [noon](https://example.com/plan)")
+    html = as_alice.get(reverse("rooms:chat")).content.decode()
+    assert '<span class="room-preview">Summit at noon</span>' in html
