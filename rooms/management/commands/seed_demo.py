@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.management.commands.create_demo_users import DEMO_PASSWORD
 from accounts.models import User
 from friends.models import Friendship
+from core.formatting import render_html
 from core.progress import Progress
 from rooms.models import Membership, Message, Room
 
@@ -189,12 +190,14 @@ class Command(BaseCommand):
                 batch = []
                 for n in range(first, min(missing, first + BATCH)):
                     room_id = pick(room_ids)
+                    body = self.sentence()
                     batch.append(
                         Message(
                             room_id=room_id,
                             sender_id=pick(members[room_id]),
                             kind=Message.Kind.TEXT,
-                            body=self.sentence(),
+                            body=body,
+                            body_html=render_html(body),  # as Message.objects.post stores it
                             created_at=start + step * n,
                         )
                     )
