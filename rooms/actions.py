@@ -469,9 +469,15 @@ def mark_read(room, user, up_to=None):
 
 
 def _publish_seen(room_id, user):
-    up_to = Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_message_id", flat=True).first()
-    if up_to:
-        publish(room_group(room_id), frames.seen(room_id, user, up_to))
+    """The new read mark, read back with the person's privacy as it is now (a tab opened
+    before they turned it on still reads)."""
+    mark = (
+        Membership.objects.filter(room_id=room_id, user=user, user__hide_activity=False)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    if mark:
+        publish(room_group(room_id), frames.seen(room_id, user, mark))
 
 
 # --- Reactions ------------------------------------------------------------------------------

@@ -64,11 +64,15 @@ async def test_a_read_that_moves_nothing_or_by_someone_hiding_is_not_told(socket
     await handled(bob_socket)
     assert not [f for f in await until_sentinel(alice_socket, alice) if '"seen"' in f]
 
+    # Bob turns the privacy switch on: his tab open from before reads without telling.
     await sync_to_async(User.objects.filter(pk=bob.pk).update)(hide_activity=True)
-    hiding_bob = await sync_to_async(User.objects.get)(pk=bob.pk)
     later = await sync_to_async(Message.objects.post)(room, alice, "hello?")
-    hidden_socket = await sockets(hiding_bob)
-    await send(hidden_socket, type="read", room=room.pk, up_to=later.pk)
+    await send(bob_socket, type="read", room=room.pk, up_to=later.pk)
+    await handled(bob_socket)
+    assert not [f for f in await until_sentinel(alice_socket, alice) if '"seen"' in f]
+    hidden_socket = await sockets(await sync_to_async(User.objects.get)(pk=bob.pk))
+    newest = await sync_to_async(Message.objects.post)(room, alice, "still?")
+    await send(hidden_socket, type="read", room=room.pk, up_to=newest.pk)
     await handled(hidden_socket)
     assert not [f for f in await until_sentinel(alice_socket, alice) if '"seen"' in f]
 
