@@ -15,8 +15,13 @@ import os
 import time
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import multiprocess
+if _directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Made if missing (systemd's RuntimeDirectory makes it in production): each metric below
+    # opens its file there as it is defined.
+    os.makedirs(_directory, exist_ok=True)
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest  # noqa: E402
+from prometheus_client import multiprocess  # noqa: E402
 
 class _Off:
     """A metric that counts nothing (CHAT_METRICS=0: the benchmark's "metrics off" row)."""

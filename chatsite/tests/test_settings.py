@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -68,6 +69,7 @@ def example_environment():
     example = dict(line.split("=", 1) for line in lines)
     example.pop("DATABASE_URL")
     example.pop("REDIS_URL")
+    example["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")  # not /run here
     return example
 
 
