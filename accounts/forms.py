@@ -259,12 +259,18 @@ class DeleteAccountForm(forms.Form):
         help_text="Unticked, your messages stay in their rooms under “Deleted user”.",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, ip="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.ip = user, ip
 
     def clean_password(self):
+        """Checked as a login is (accounts.throttle): the failures count against the account and
+        the IP, and over the limit no password is checked until the window passes."""
         password = self.cleaned_data["password"]
+        key = throttle.account_key(self.user, "")
+        if throttle.is_throttled(key, self.ip):
+            raise forms.ValidationError(THROTTLED, code="throttled")
         if not self.user.check_password(password):
+            throttle.record_failure(key, self.ip)
             raise forms.ValidationError("This is not your password.", code="wrong_password")
         return password

@@ -258,7 +258,7 @@ def export_download(request, export_id):
 @require_http_methods(["GET", "POST"])
 def delete(request):
     """Delete my account, confirmed with the password; logged out, then told what happened."""
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(request.POST or None, user=request.user, ip=client_ip(request))
     if request.method == "POST" and form.is_valid():
         try:
             deletion = delete_account(request.user, delete_messages=form.cleaned_data["delete_messages"])

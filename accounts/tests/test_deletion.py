@@ -288,3 +288,16 @@ def test_a_name_taken_again_after_its_hold_is_held_again_when_that_account_goes(
 
     assert list(HeldUsername.objects.values_list("username_key", flat=True)) == ["alice"]
     assert HeldUsername.objects.holding("alice").exists()
+
+
+def test_guessing_the_password_on_the_page_is_throttled_as_logins_are(client, alice, settings):
+    client.force_login(alice)
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        assert client.post(DELETE, {"password": "a guess"}).status_code == 422
+
+    response = client.post(DELETE, {"password": PASSWORD})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["password"] == ["Too many failed logins. Try again later (in up to 15 minutes)."]
+    alice.refresh_from_db()
+    assert not alice.is_deleted
