@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from .models import FriendError, FriendRequest
 
@@ -8,8 +9,21 @@ class FriendRequestForm(forms.Form):
 
     username = forms.CharField(
         max_length=150,
-        help_text="Exactly as shown after the @.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        help_text="Their username; people whose username or nickname starts with what you type are suggested.",
+        # Suggestions as you type (friends:suggest fills the list; list.html has it).
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "list": "friend-suggestions",
+                "hx-get": reverse_lazy("friends:suggest"),
+                "hx-trigger": "input changed delay:200ms",
+                "hx-target": "#friend-suggestions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
     reason = forms.CharField(
         max_length=FriendRequest.REASON_MAX_LENGTH,

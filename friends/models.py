@@ -44,6 +44,27 @@ class FriendshipManager(models.Manager):
             | Q(pk__in=self.filter(user_high=user).values("user_low"))
         )
 
+    def suggestions(self, user, typed, most=None):
+        """
+        People user might mean in the add-friend box: those who can log in whose username
+        starts with what was typed (as lookups spell it, `username_key`) or whose nickname
+        does (any case), not user and not already friends; at most `most`, by username, in
+        one query. Nothing for an empty box.
+        """
+        most = most or settings.FRIEND_SUGGESTIONS
+        typed = (typed or "").strip()[:150]
+        if not typed:
+            return get_user_model().objects.none()
+        key = username_key(typed)
+        return (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(username_key__startswith=key) | Q(nickname__istartswith=typed))
+            .exclude(pk=user.pk)
+            .exclude(pk__in=self.friends_of(user).values("pk"))
+            .order_by("username_key")[:most]
+        )
+
     def friend_list(self, user, search=""):
         """
         The user's friends as the friend list shows them: people who can still log in,

@@ -56,6 +56,14 @@ def friend_list(request):
     return page_or_partial(request, "friends/list.html", context, partial)
 
 
+@require_GET
+def suggest(request):
+    """A few people whose username or nickname starts with what the add-friend box holds:
+    the options of its <datalist> (#friend-suggestions)."""
+    people = Friendship.objects.suggestions(request.user, request.GET.get("username", ""))
+    return render(request, "friends/list.html#friend-suggestions", {"suggestions": people})
+
+
 @require_POST
 def send_request(request):
     form = FriendRequestForm(request.POST)

@@ -117,6 +117,7 @@ def site_paths(site):
         reverse("rooms:leave", args=[group]),
         reverse("rooms:mute", args=[room]),
         reverse("rooms:switcher") + "?q=" + HUGE,
+        reverse("friends:suggest") + "?username=" + HUGE,
         reverse("rooms:direct", args=[site.friend.pk]),
         reverse("rooms:message", args=[message]),
         reverse("rooms:edit_message", args=[message]),

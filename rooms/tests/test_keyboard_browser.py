@@ -66,3 +66,36 @@ def test_the_quick_switcher_and_the_message_box(new_page, login_as, alice, bob, 
     edit_box = page.locator(".edit-form textarea")
     expect(edit_box).to_be_focused()
     expect(edit_box).to_have_value("a line with a typo")
+
+
+def test_emoji_by_name_with_the_recently_used_first(new_page, login_as, alice, direct_room):
+    page = new_page()
+    login_as(page, alice)
+    page.goto(f"/chat/{direct_room.pk}/")
+    palette = page.locator("#send-form .emoji-panel")
+    page.locator("#send-form .emoji-picker summary").click()
+    search = palette.get_by_role("searchbox", name="Search emoji by name")
+    expect(search).to_be_focused()
+    expect(palette.locator(".emoji-recent")).to_be_hidden()  # nothing used yet
+
+    # "crying": the two crying faces, nothing else; the second one picked.
+    search.fill("crying")
+    found = palette.locator(".emoji-found button")
+    expect(found).to_have_count(2)
+    assert found.evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))") == ["crying face", "loudly crying face"]
+    found.nth(1).click()
+    expect(page.locator("#message-body")).to_have_value("😭")
+
+    # Used once, it comes first: in the search, and on top of the palette.
+    page.locator("#send-form .emoji-picker summary").click()
+    expect(palette.locator(".emoji-recent button")).to_have_count(1)
+    expect(palette.locator(".emoji-recent button")).to_have_attribute("aria-label", "loudly crying face")
+    search.fill("face cry")
+    expect(found).to_have_count(2)
+    assert found.evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))") == ["loudly crying face", "crying face"]
+    search.fill("no such emoji")
+    expect(found).to_have_count(0)
+    expect(palette.get_by_text("No emoji by that name.")).to_be_visible()
+    search.fill("grinning face with sweat")
+    search.press("Enter")  # the first match
+    expect(page.locator("#message-body")).to_have_value("😭😅")
