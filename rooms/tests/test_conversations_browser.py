@@ -242,3 +242,26 @@ def test_formatted_xss_payloads_execute_nowhere(new_page, login_as, alice, bob, 
         for href in page.locator("#messages .body a").evaluate_all("links => links.map(a => a.href)"):
             assert href.startswith("https://")
     assert dialogs == []
+
+
+def test_a_mention_notifies_even_in_a_muted_room(new_page, login_as, alice, bob, carol, room):
+    from rooms.models import Membership
+
+    from .test_attention_browser import RECORD_NOTICES
+
+    Friendship.objects.befriend(alice, carol)
+    group = Room.objects.create_group(alice, "Crag", [bob, carol])
+    Membership.objects.filter(room=group, user=alice).update(muted=True)
+    alice_page = new_page()
+    alice_page.add_init_script(RECORD_NOTICES)
+    login_as(alice_page, alice)
+    alice_page.goto(f"/chat/{room.pk}/")
+    expect(alice_page.locator("body")).to_have_attribute("data-socket", "open")
+    bob_page = open_room(new_page, login_as, bob, group)
+
+    for text in ("muted chatter", "@alice are you coming?"):
+        bob_page.fill("#message-body", text)
+        bob_page.press("#message-body", "Enter")
+        expect(alice_page.locator(f"#room-item-{group.pk} .room-preview")).to_contain_text(text)
+    expect(alice_page.locator(f"#room-item-{group.pk} .mention-marker")).to_have_text("@")
+    assert alice_page.evaluate("window.notices") == [["Crag", "Bob: @alice are you coming?"]]
