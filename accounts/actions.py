@@ -161,6 +161,7 @@ def _scrub(user):
     user.hide_activity = True  # no read receipts or last seen of theirs, from before either
     user.theme = user._meta.get_field("theme").default
     user.desktop_notifications = user._meta.get_field("desktop_notifications").default
+    user.language = user.time_zone = ""
     user.set_unusable_password()
     user.is_active = user.is_staff = user.is_superuser = False
     user.deleted_at = timezone.now()

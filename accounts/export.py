@@ -63,6 +63,8 @@ def profile(user, archive):
             "theme": user.theme,
             "desktop_notifications": user.desktop_notifications,
             "hide_activity": user.hide_activity,
+            "language": user.language,
+            "time_zone": user.time_zone,
         },
     }
     if user.avatar:  # at most AVATAR_MAX_BYTES: one item with the profile

@@ -1,7 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from . import throttle
 from .codes import CodeError, email_change_codes, signup_codes
@@ -9,6 +11,7 @@ from core.images import resized_avatar
 from core.text import without_bidi_controls
 
 from .models import HeldUsername, User, normalize_email, username_key
+from .zones import TIME_ZONE_MAX_LENGTH, known_time_zones, validate_time_zone
 
 
 def clean_new_username(username, user=None):
@@ -148,6 +151,27 @@ class PreferencesForm(forms.ModelForm):
         model = User
         fields = ["theme", "desktop_notifications"]
         widgets = {"theme": forms.RadioSelect}
+
+
+class LanguageForm(forms.ModelForm):
+    """The language pages are shown in (empty: the browser's) and the time zone times are read in."""
+
+    time_zone = forms.ChoiceField(required=False, label=_("Time zone"))
+
+    class Meta:
+        model = User
+        fields = ["language", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Your browser's language"))] + list(settings.LANGUAGES)
+        self.fields["time_zone"].choices = [("", "UTC")] + [(name, name) for name in sorted(known_time_zones())]
+
+
+class TimeZoneForm(forms.Form):
+    """The browser's time zone (site.js sends it once, when none is saved)."""
+
+    time_zone = forms.CharField(max_length=TIME_ZONE_MAX_LENGTH, validators=[validate_time_zone])
 
 
 class PrivacyForm(forms.ModelForm):

@@ -14,6 +14,8 @@ from django.utils.functional import cached_property
 
 from core.text import without_bidi_controls
 
+from .zones import TIME_ZONE_MAX_LENGTH, validate_time_zone
+
 
 class UserManager(DjangoUserManager):
     def create_user(self, username, email=None, password=None, **extra_fields):
@@ -120,6 +122,15 @@ class User(AbstractUser):
         "hide read receipts and last seen", default=False,
         help_text="Others do not see when you read their messages or when you were last online, and you do not see theirs.",
     )
+    # Language and time zone (the profile's Language and time, and the browser): an empty
+    # language follows the browser's (Accept-Language, or the switcher's cookie); a saved one
+    # wins over it (accounts.middleware). The time zone is the browser's, sent by site.js
+    # whenever it differs from the one saved; empty reads times in UTC.
+    language = models.CharField(
+        "language", max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text="Empty follows your browser.",
+    )
+    time_zone = models.CharField("time zone", max_length=TIME_ZONE_MAX_LENGTH, blank=True, validators=[validate_time_zone])
     # When the person's last tab closed, or their first one opened (accounts.apps: a presence hook).
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

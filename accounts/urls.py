@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("time-zone/", views.time_zone, name="time_zone"),
     path("export/", views.export_data, name="export"),
     path("export/<int:export_id>/download/", views.export_download, name="export_download"),
     path("delete/", views.delete, name="delete"),

@@ -3,10 +3,12 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.htmx import page_or_partial, redirect_after_post
 
@@ -17,12 +19,14 @@ from .forms import (
     EmailChangeForm,
     EmailConfirmForm,
     EmailForm,
+    LanguageForm,
     LoginForm,
     PasswordForm,
     PreferencesForm,
     PrivacyForm,
     ProfileForm,
     SignupForm,
+    TimeZoneForm,
 )
 from .models import DataExport, normalize_email
 from .actions import AccountError, delete_account, latest_export, password_changed, start_export
@@ -110,6 +114,7 @@ def _profile_page(request, status=200, partial="profile-page", **forms):
         "password_form": forms.get("password_form") or PasswordForm(user),
         "preferences_form": forms.get("preferences_form") or PreferencesForm(instance=user),
         "privacy_form": forms.get("privacy_form") or PrivacyForm(instance=user),
+        "language_form": forms.get("language_form") or LanguageForm(instance=user),
         "pending_email": pending,
         "saved": forms.get("saved", ""),
     }
@@ -137,6 +142,15 @@ def profile(request):
             messages.success(request, "Preferences saved.")
             return redirect_after_post(request, "accounts:profile")  # a new page: <html> has the scheme
         return _profile_page(request, 422, "preferences-section", preferences_form=form)
+
+    if action == "language":
+        form = LanguageForm(request.POST, instance=user)
+        if form.is_valid():
+            form.save()
+            translation.activate(user.language or request.LANGUAGE_CODE)  # the notice in the new language
+            messages.success(request, _("Language and time zone saved."))
+            return redirect_after_post(request, "accounts:profile")  # a new page in the new language
+        return _profile_page(request, 422, "language-section", language_form=form)
 
     if action == "privacy":
         form = PrivacyForm(request.POST, instance=user)
@@ -280,3 +294,14 @@ def deleted(request):
     if username is None:
         return redirect("accounts:login")
     return render(request, "accounts/deleted.html", {"username": username})
+
+
+@require_POST
+def time_zone(request):
+    """The browser's time zone, saved (site.js sends it when none is): 204, or 422 with why not."""
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(" ".join(form.errors["time_zone"]), status=422, content_type="text/plain; charset=utf-8")
+    request.user.time_zone = form.cleaned_data["time_zone"]
+    request.user.save(update_fields=["time_zone", "updated_at"])
+    return HttpResponse(status=204)

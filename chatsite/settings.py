@@ -85,9 +85,14 @@ MIDDLEWARE = [
     # turns into a redirect to the slash is logged as that redirect).
     "chatsite.logs.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language; for someone
+    # logged in, the language saved in their profile wins (accounts.middleware, below).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The saved language and time zone of the person logged in.
+    "accounts.middleware.ReaderMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -106,6 +111,7 @@ TEMPLATES = [
             "builtins": ["template_partials.templatetags.partials", "core.templatetags.avatars"],
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "friends.context_processors.notifications",
@@ -322,7 +328,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Chat <noreply@chat.localhost>")
 
 # --- Internationalization -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English and Simplified Chinese, each named in its own language (the switcher shows them so).
+# The catalogues are in locale/ (compiled .mo files committed: `make run` needs no gettext).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -65,7 +65,7 @@ def test_the_zip_holds_the_profile_friends_requests_rooms_messages_favorites_and
     archive, data = exported(alice)
 
     assert data["profile"]["username"] == "alice" and data["profile"]["email"] == "alice@example.com"
-    assert data["profile"]["preferences"] == {"theme": "system", "desktop_notifications": True, "hide_activity": False}
+    assert data["profile"]["preferences"] == {"theme": "system", "desktop_notifications": True, "hide_activity": False, "language": "", "time_zone": ""}
     assert archive.read(data["profile"]["avatar"]).startswith(b"\x89PNG")
     assert sorted(f["nickname"] for f in data["friends"]) == ["Bob", "Carol"]
     assert data["friend_requests"]["received"][0]["from"] == {"nickname": "Dave", "username": "dave"}

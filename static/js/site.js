@@ -6,7 +6,18 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("#toasts .toast").forEach(chat.fadeLater);
+    saveTimeZone();
   });
+
+  // Logged in with no time zone saved, the page names where to send the browser's (once: the
+  // next page has one). The profile can change it afterwards.
+  function saveTimeZone() {
+    var url = document.body.dataset.timeZoneUrl;
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!url || !zone) return;
+    delete document.body.dataset.timeZoneUrl;
+    htmx.ajax("POST", url, { source: document.body, values: { time_zone: zone }, swap: "none" }).catch(function () {});
+  }
   // A refused action's toast arrives out of band (rooms/chat.html#action-error).
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     if (event.detail.target.id !== "toasts") return;
