@@ -10,14 +10,13 @@ from .codes import CodeError, email_change_codes, signup_codes
 from core.images import resized_avatar
 from core.text import without_bidi_controls
 
-from .models import HeldUsername, User, normalize_email, username_key
+from .models import User, normalize_email
 from .zones import TIME_ZONE_MAX_LENGTH, known_time_zones, validate_time_zone
 
 
 def clean_new_username(username, user=None):
     """A username another account has, or one held after a deletion, is refused."""
-    others = User.objects.exclude(pk=user.pk) if user is not None and user.pk else User.objects
-    if others.filter(username_key=username_key(username)).exists() or HeldUsername.objects.holding(username_key(username)).exists():
+    if User.objects.username_taken(username, exclude=user):
         raise forms.ValidationError("This username is taken.", code="taken")
 
 

@@ -43,10 +43,13 @@ class UserManager(DjangoUserManager):
             users = users.exclude(pk=exclude.pk)
         return users.exists()
 
-    def username_taken(self, username):
-        """Whether the name is someone's, or held after an account with it was deleted."""
+    def username_taken(self, username, exclude=None):
+        """Whether the name is someone's (but exclude's), or held after an account with it was deleted."""
         key = username_key(username)
-        return self.filter(username_key=key).exists() or HeldUsername.objects.holding(key).exists()
+        users = self.filter(username_key=key)
+        if exclude is not None and exclude.pk:
+            users = users.exclude(pk=exclude.pk)
+        return users.exists() or HeldUsername.objects.holding(key).exists()
 
 
 def normalize_email(email):
