@@ -53,7 +53,7 @@ class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ["username", "nickname", "email", "is_active", "is_staff", "date_joined", "last_login", "deleted_at"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "groups", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups", "date_joined", "last_login", "deleted_at"]
     search_fields = ["username", "nickname", "email"]
     ordering = ["username"]
     show_full_result_count = False

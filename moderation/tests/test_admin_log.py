@@ -44,3 +44,12 @@ def test_a_deleted_account_cannot_be_reactivated_or_edited_by_a_moderator(mod_cl
     assert "the account was deleted" in page.content.decode()
     assert mod_client.post(change(tombstone), {"is_active": "on"}).status_code == 403
     assert not User.objects.get(pk=alice.pk).is_active
+
+
+def test_moderators_list_the_deleted_accounts(mod_client, alice, bob):
+    delete_account(alice)
+
+    page = mod_client.get(changelist(User), {"deleted_at__isnull": "False"})
+
+    assert page.status_code == 200
+    assert [u.pk for u in page.context["cl"].result_list] == [alice.pk]
