@@ -20,14 +20,17 @@ the apps' business; nothing here knows what a room or a friend is.
 
 import json
 import logging
+import time
+import uuid
 
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-
-from core.cached import remember
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+
+from core import context, metrics
+from core.cached import remember
 
 from . import protocol, registry
 from .hub import get_hub, release_hub
@@ -94,7 +97,12 @@ class SocketConsumer(AsyncWebsocketConsumer):
     hub = None
     early_frames = None
 
+    counted = False  # in chat_websockets_open
+
     async def connect(self):
+        started = time.perf_counter()
+        # The socket's id, in every log line of its handshake and frames (core.context).
+        context.current.set(f"ws-{uuid.uuid4().hex[:16]}")
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.accept()
@@ -114,6 +122,10 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if open_sockets == 1:
             await self._announce_presence(online=True)
         await self.accept()
+        self.counted = True
+        metrics.websockets_open.inc()
+        metrics.handshakes.inc()
+        metrics.handshake_seconds.observe(time.perf_counter() - started)
         early, self.early_frames = self.early_frames, None
         for frame in early:
             await self.send(text_data=frame)
@@ -130,6 +142,10 @@ class SocketConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_TOO_MANY)
 
     async def disconnect(self, code):
+        metrics.closes.labels(str(code)).inc()
+        if self.counted:
+            self.counted = False
+            metrics.websockets_open.dec()
         hub = self.hub
         if hub is None:
             return

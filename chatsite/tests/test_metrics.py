@@ -132,3 +132,45 @@ async def test_a_chat_counts_the_message_stored_its_deliveries_and_their_time(al
     # Each message reached two sockets: 16 deliveries, so one of them was timed (one in 16).
     assert sample("chat_deliveries_total") - before["chat_deliveries_total"] >= 2 * SENT
     assert sample("chat_delivery_seconds_count") - before["chat_delivery_seconds_count"] >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_sockets_frames_and_their_broadcast_log_under_the_sockets_id(alice, bob, monkeypatch):
+    import uuid
+
+    from asgiref.sync import sync_to_async
+
+    from friends.models import Friendship
+    from realtime import publish
+    from rooms.models import Room
+    from rooms.tests.sockets import connect, frame_with, send
+
+    def room():
+        Friendship.objects.befriend(alice, bob)
+        return Room.objects.get_or_create_direct(alice, bob)[0]
+
+    direct = await sync_to_async(room)()
+    socket = await connect(alice)
+
+    class Down:
+        async def group_send(self, group, message):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    class Lines(logging.Handler):
+        records = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    lines = Lines()
+    lines.addFilter(LogContext())  # as the site's handler has it (settings.LOGGING)
+    logging.getLogger("realtime").addHandler(lines)
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: Down())
+    try:
+        await send(socket, type="send", room=direct.pk, body="logged under the socket", client_id=str(uuid.uuid4()))
+        await frame_with(socket, '"type":"notice"')  # stored; live delivery degraded
+    finally:
+        logging.getLogger("realtime").removeHandler(lines)
+        await socket.disconnect()
+    (failed,) = [r for r in lines.records if "publishing to" in r.getMessage()]  # the on-commit broadcast
+    assert failed.request_id and failed.request_id.startswith("ws-")
