@@ -1,9 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
-from core.cached import forget, remember
+from core.cached import forget, remember, shared_cache
 
 from . import throttle
 
@@ -14,7 +13,7 @@ USER_CACHE_SECONDS = 300
 
 
 def forget_users(user_ids):
-    forget(cache, "user", user_ids)
+    forget(shared_cache(), "user", user_ids)
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -28,7 +27,7 @@ class UsernameOrEmailBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The active user with that id, or None; from the cache when it is there."""
-        return remember(cache, "user", user_id, lambda: super(UsernameOrEmailBackend, self).get_user(user_id), USER_CACHE_SECONDS)
+        return remember(shared_cache(), "user", user_id, lambda: super(UsernameOrEmailBackend, self).get_user(user_id), USER_CACHE_SECONDS)
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:

@@ -17,11 +17,17 @@ account deletes its sessions and closes every socket.
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
-from django.core.cache import caches
+
+from core.cached import shared_cache
 
 
 class SessionStore(CachedDBStore):
     cache_key_prefix = "accounts.sessions"
+
+    def __init__(self, session_key=None):
+        super().__init__(session_key)
+        if settings.SESSION_CACHE_ALIAS == "default":
+            self._cache = shared_cache()  # not a Redis connection per socket (core.cached)
 
     @classmethod
     def get_model_class(cls):
@@ -47,7 +53,7 @@ def delete_sessions_of(user_ids):
     count = sessions.delete()[0]
     if keys:
         # Gone from the cache at once; a rolled-back deletion still finds its rows again.
-        caches[settings.SESSION_CACHE_ALIAS].delete_many([SessionStore.cache_key_prefix + key for key in keys])
+        SessionStore()._cache.delete_many([SessionStore.cache_key_prefix + key for key in keys])
     return count
 
 

@@ -13,6 +13,8 @@ that expired and restarts at 0 can only find values stored since.
 
 import logging
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import transaction
 
 from .counters import increment
@@ -20,6 +22,45 @@ from .counters import increment
 log = logging.getLogger(__name__)
 
 VERSION_TIMEOUT = 7 * 24 * 3600
+
+
+def shared_cache():
+    """
+    One client of the default cache for the whole process. `django.core.cache.cache` is one
+    per thread and per async task (asgiref's Local), so code that sockets run (a handshake,
+    a send) would open a Redis connection for every socket: 10,000 sockets, 10,000
+    connections, each costing a connect on first use. This one keeps one pool, which is
+    thread-safe.
+    """
+    global _shared
+    if _shared is None:
+        cache = caches.create_connection("default")
+        if isinstance(cache, RedisCache):
+            cache._class = _KeptClients
+        _shared = cache
+    return _shared
+
+
+_shared = None
+
+
+class _KeptClients(RedisCacheClient):
+    """
+    Django's Redis cache makes a `redis.Redis` (and its table of response callbacks) for every
+    operation, which costs more than the round trip; this keeps one per connection pool
+    (redis.Redis is thread-safe over its pool).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
 _MISSING = object()
 
 

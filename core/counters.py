@@ -17,11 +17,16 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache as default_cache
 
 from . import metrics
 
 log = logging.getLogger(__name__)
+
+
+def _cache():
+    from .cached import shared_cache  # (cached.py counts with increment)
+
+    return shared_cache()
 
 
 def now():
@@ -79,11 +84,11 @@ class RateLimit:
         t = now()
         bucket = int(t // window)
         key, previous_key = f"rate:{self.name}:{key}:{bucket}", f"rate:{self.name}:{key}:{bucket - 1}"
-        counts = default_cache.get_many([key, previous_key])
+        counts = _cache().get_many([key, previous_key])
         weight = 1 - (t % window) / window
         if counts.get(previous_key, 0) * weight + counts.get(key, 0) >= limit:
             return False
-        increment(default_cache, key, int(window * 2) + 1)
+        increment(_cache(), key, int(window * 2) + 1)
         return True
 
 
@@ -105,7 +110,7 @@ class FixedWindow:
         """Whether any of keys has reached the limit within its window."""
         window, limit = getattr(settings, self.window_setting), getattr(settings, self.limit_setting)
         names = [self._keys(k) for k in keys]
-        found = default_cache.get_many([name for pair in names for name in pair])
+        found = _cache().get_many([name for pair in names for name in pair])
         t = now()
         return any(
             found.get(count, 0) >= limit and t - found.get(since, t) < window for count, since in names
@@ -116,11 +121,11 @@ class FixedWindow:
         window = getattr(settings, self.window_setting)
         for key in keys:
             count, since = self._keys(key)
-            started = default_cache.get(since)
+            started = _cache().get(since)
             if started is not None and now() - started >= window:
-                default_cache.delete_many([count, since])
-            default_cache.add(since, now(), window)
-            increment(default_cache, count, window)
+                _cache().delete_many([count, since])
+            _cache().add(since, now(), window)
+            increment(_cache(), count, window)
 
 
 def per_window(seconds):

@@ -41,6 +41,24 @@ from .sessions import session_digest
 
 log = logging.getLogger(__name__)
 
+SERVER_SEND = "realtime.server_send"
+
+
+class KeepServerSend:
+    """
+    ASGI middleware, outermost around the socket's application (chatsite.asgi): the server's
+    own `send` in the scope, so that the hub's frames go to it directly (SocketConsumer.
+    hub_message) instead of through every middleware's wrapper of it.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            scope = {**scope, SERVER_SEND: send}
+        return await self.application(scope, receive, send)
+
 
 # What a new socket joins, kept per person in the cache (core.cached) for a while; the apps
 # forget it when it changes (`realtime.registry.groups_changed`).
@@ -96,6 +114,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     session = None
     hub = None
     early_frames = None
+    server_send = None
 
     counted = False  # in chat_websockets_open
 
@@ -109,6 +128,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user, self.user_id = user, user.pk
+        self.server_send = self.scope.get(SERVER_SEND)
         self.session = session_digest(self.scope["session"].session_key)
         self.state = {}  # what the apps' handlers keep per socket
         self.early_frames = []  # what the hub hands over before the socket is accepted
@@ -218,12 +238,23 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     # --- Frames and events from the hub -----------------------------------------------------
 
-    async def hub_message(self, message):
+    async def hub_message(self, message, outgoing=None):
+        """A publication to one of this socket's groups: its event, then its frame (`outgoing`,
+        the frame as the ASGI message the hub built once for every socket)."""
         event = message.get("event")
         if event:
             await self.on_event(event)
-        if message.get("html"):
-            await self.send_frame(message["html"])
+        if not message.get("html"):
+            return
+        if self.early_frames is not None:
+            self.early_frames.append(message["html"])
+        elif self.server_send is not None:
+            # Straight to the server: Channels' send and the session middleware's wrapper
+            # around it (which asks the session whether it changed, frame after frame) have
+            # nothing to do for a frame to a socket.
+            await self.server_send(outgoing or {"type": "websocket.send", "text": message["html"]})
+        else:
+            await self.send(text_data=message["html"])
 
     async def on_event(self, event):
         kind = event.get("kind")

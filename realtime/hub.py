@@ -87,23 +87,24 @@ class Hub:
         return list(self.sockets)
 
     async def deliver(self, message):
-        """Hand one layer message to the local sockets of its group."""
+        """
+        Hand one layer message to the local sockets of its group: its event to each, and its
+        frame as one ASGI message built once for all of them (`SocketConsumer.hub_message`).
+        """
         exclude = message.get("exclude_user")
-        delivered = 0
+        html = message.get("html")
+        outgoing = {"type": "websocket.send", "text": html} if html else None
         for consumer in list(self.sockets.get(message["group"], ())):
             if exclude is not None and consumer.user_id == exclude:
                 continue
             try:
-                await consumer.hub_message(message)
-                delivered += 1
+                await consumer.hub_message(message, outgoing)
             except OSError:
                 # The client went away (uvicorn says so when a frame is sent; daphne drops the
                 # frame): the socket's disconnect takes it out of its groups.
                 pass
             except Exception:
                 log.exception("live: delivery to a socket failed")
-        if delivered and message.get("html"):
-            metrics.delivered(delivered, message.get("at"))
 
     async def _receive_forever(self):
         failures = 0

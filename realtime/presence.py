@@ -10,24 +10,10 @@ from asgiref.sync import sync_to_async
 from django.core.cache import caches
 
 from core import counters
+from core.cached import shared_cache  # noqa: F401  (the live layer's cache client; others import it here)
 from core.counters import decrement, increment
 
 log = logging.getLogger(__name__)
-
-
-def shared_cache():
-    """
-    One cache client for the whole process. `django.core.cache.cache` is per async task, so
-    in a consumer it would open a Redis connection for every socket (10,000 sockets, 10,000
-    connections); this one instance keeps one pool, which is thread-safe.
-    """
-    global _shared_cache
-    if _shared_cache is None:
-        _shared_cache = caches.create_connection("default")
-    return _shared_cache
-
-
-_shared_cache = None
 
 
 def _off_loop(function):
