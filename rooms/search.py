@@ -2,6 +2,16 @@
 Searching messages: PostgreSQL full-text search when the database is PostgreSQL, a plain
 case-insensitive match elsewhere (SQLite), and highlighted snippets that stay safe HTML.
 
+Chinese (and Japanese, Korean) text has no spaces between words, so PostgreSQL's English
+full-text search reads a whole sentence as one token and finds nothing by a word inside it.
+A search with CJK characters in it is therefore a substring match, like SQLite's, found on
+PostgreSQL through a GIN index of the body's CJK bigrams (every two neighbouring CJK
+characters, `chat_cjk_bigrams`, a function made by rooms' migration 0010): a two-character
+word is one bigram, a longer one all of its bigrams, and the substring match then keeps
+exactly the messages that contain it. (A pg_trgm index cannot serve a two-character word:
+LIKE '%微信%' yields no trigram, and PostgreSQL scans every message; bench/queries.py measures
+both.)
+
 Highlighting never trusts the stored text: the snippet is escaped first, and only the
 `<mark>` tags added here survive. On PostgreSQL, `ts_headline` marks the matches with
 delimiters made of a random token chosen when the process starts, which no message can
@@ -13,7 +23,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import migrations
 from django.db.backends.ddl_references import Statement
 from django.db.models import F, Func, Q, TextField, Value
@@ -78,12 +88,69 @@ def body_index():
     return PostgreSQLGinIndex(body_vector(), name="message_body_search_idx")
 
 
+# Han ideographs (with extension A and the compatibility ones), kana, Hangul syllables.
+CJK_RANGES = [(0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF)]
+_CJK = "".join(f"{chr(a)}-{chr(b)}" for a, b in CJK_RANGES)
+_CJK_CHARACTER = re.compile(f"[{_CJK}]")
+_CJK_RUN = re.compile(f"[{_CJK}]{{2,}}")
+# The same class for PostgreSQL's regular expressions (\uXXXX escapes).
+CJK_SQL_CLASS = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in CJK_RANGES)
+
+# The body's CJK bigrams as a tsvector ('simple': no stemming, no stop words): "用微信聊" has
+# 用微, 微信 and 信聊. IMMUTABLE, so an index can be built on it.
+CJK_BIGRAMS_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION chat_cjk_bigrams(body text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+  SELECT to_tsvector('simple'::regconfig, coalesce(string_agg(substr(m.run[1], i, 2), ' '), ''))
+  FROM regexp_matches(body, '[{CJK_SQL_CLASS}]{{2,}}', 'g') AS m(run),
+       generate_series(1, length(m.run[1]) - 1) AS i
+$$;
+"""
+DROP_CJK_BIGRAMS_FUNCTION = "DROP FUNCTION IF EXISTS chat_cjk_bigrams(text);"
+
+
+class CjkBigrams(Func):
+    function = "chat_cjk_bigrams"
+    output_field = SearchVectorField()
+
+
+def cjk_index():
+    return PostgreSQLGinIndex(CjkBigrams(F("body")), name="message_body_cjk_idx")
+
+
+def has_cjk(text):
+    return _CJK_CHARACTER.search(text) is not None
+
+
+def cjk_bigrams(text):
+    """The bigrams of text's CJK runs of two characters or more, each once, in order."""
+    pairs = {}
+    for run in _CJK_RUN.findall(text):
+        for i in range(len(run) - 1):
+            pairs.setdefault(run[i : i + 2], None)
+    return list(pairs)
+
+
 def uses_full_text(connection, text):
     """
     Full-text search on PostgreSQL, for a search with words in it; emoji or punctuation alone
-    have no words for PostgreSQL to find, so they use the plain match there too.
+    have no words for PostgreSQL to find, and CJK text has no spaces between its words, so
+    they use the plain match there too (CJK through its bigram index: `cjk`).
     """
-    return connection.vendor == "postgresql" and re.search(r"\w", text) is not None
+    return connection.vendor == "postgresql" and re.search(r"\w", text) is not None and not has_cjk(text)
+
+
+def cjk(queryset, text):
+    """
+    PostgreSQL, a search with CJK characters: the plain match (every word as a substring),
+    narrowed first through the bigram index to the messages holding every bigram of the
+    search's CJK words.
+    """
+    pairs = cjk_bigrams(" ".join(terms(text)))
+    if pairs:
+        query = SearchQuery(" & ".join(pairs), config="simple", search_type="raw")
+        queryset = queryset.alias(cjk=CjkBigrams(F("body"))).filter(cjk=query)  # not selected: computed in the index only
+    return plain(queryset, text)
 
 
 def full_text(queryset, text):
@@ -157,6 +224,10 @@ class OnPostgreSQLOnly:
 
 
 class AddIndexOnPostgreSQL(OnPostgreSQLOnly, migrations.AddIndex):
+    pass
+
+
+class RunSQLOnPostgreSQL(OnPostgreSQLOnly, migrations.RunSQL):
     pass
 
 

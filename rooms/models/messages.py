@@ -151,7 +151,7 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
         """
         user's search through the messages of the rooms they are still in (neither deleted
         messages nor system lines): PostgreSQL full-text search, best match first, else every
-        word of text in any case, newest first (see rooms/search.py). One query for a page of
+        word of text in any case, newest first (a search in Chinese too: see rooms/search.py). One query for a page of
         `size` from `offset`; each message comes with its sender, `room_title`, and `snippet`:
         safe HTML with the matches in <mark>.
         """
@@ -166,8 +166,11 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
             .select_related("sender")
             .annotate(room_title=_room_title(user, "room_id"))
         )
-        if text_search.uses_full_text(connections[self.db], text):
+        connection = connections[self.db]
+        if text_search.uses_full_text(connection, text):
             found = text_search.full_text(found, text)
+        elif connection.vendor == "postgresql" and text_search.has_cjk(text):
+            found = text_search.cjk(found, text)
         else:
             found = text_search.plain(found, text)
         rows = list(found[offset : offset + size + 1])
@@ -254,6 +257,8 @@ class Message(models.Model):
             models.Index(fields=["room", "-id"], name="message_room_latest_idx"),
             # PostgreSQL only (its migration skips other databases): full-text search.
             text_search.body_index(),
+            # PostgreSQL only: the CJK bigrams of the body (Chinese words, rooms/search.py).
+            text_search.cjk_index(),
         ]
 
     # Set by `rooms.actions` on a message just stored, and whether publishing it failed.

@@ -245,3 +245,65 @@ def test_the_navigation_has_favorites_and_a_search_box(client, alice):
 
     assert re.search(r'<a href="/favorites/" class="">.*<span class="nav-label">Favorites</span></a>', response.text)
     assert 'action="/search/"' in response.text and 'name="q" placeholder="Search messages"' in response.text
+
+
+# --- Chinese --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chinese(direct_room, alice, bob):
+    Message.objects.post(direct_room, alice, "我们明天用微信聊天吧")
+    Message.objects.post(direct_room, bob, "好的，明天见！")
+    Message.objects.post(direct_room, bob, "WeChat 微信群里有人吗")
+    Message.objects.post(direct_room, alice, "Shall we go climbing on Saturday?")
+    return direct_room
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("微信", ["WeChat 微信群里有人吗", "我们明天用微信聊天吧"]),  # two characters
+        ("明天", ["好的，明天见！", "我们明天用微信聊天吧"]),
+        ("用微信", ["我们明天用微信聊天吧"]),  # three
+        ("微信群", ["WeChat 微信群里有人吗"]),
+        ("明天 聊天", ["我们明天用微信聊天吧"]),  # every word
+        ("wechat 微信", ["WeChat 微信群里有人吗"]),  # with an English word, in any case
+        ("见", ["好的，明天见！"]),  # one character: the plain match
+    ],
+)
+def test_a_chinese_message_is_found_by_a_word_inside_it(chinese, alice, text, expected):
+    assert found(alice, text) == expected  # newest first
+
+
+@pytest.mark.parametrize("text", ["微博", "天用微信聊天吧了", "信微"])
+def test_a_chinese_word_not_in_a_message_finds_nothing(chinese, alice, text):
+    assert found(alice, text) == []
+
+
+def test_chinese_search_keeps_to_your_rooms(chinese, alice, bob, carol):
+    befriend(bob, carol)
+    bob_carol, _ = Room.objects.get_or_create_direct(bob, carol)
+    Message.objects.post(bob_carol, carol, "微信上说吧")
+    assert found(alice, "微信") == ["WeChat 微信群里有人吗", "我们明天用微信聊天吧"]
+    assert found(carol, "微信") == ["微信上说吧"]
+
+
+def test_a_chinese_match_is_highlighted(client, chinese, alice):
+    client.force_login(alice)
+    page = client.get(reverse("rooms:search"), {"q": "微信"}).content.decode()
+    assert "我们明天用<mark>微信</mark>聊天吧" in page
+
+
+@on_postgresql
+@pytest.mark.parametrize("text", ["微信", "用微信"])
+def test_on_postgresql_a_chinese_word_is_searched_through_the_bigram_index(chinese, alice, text):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: the planner would rather scan it
+    plan = search.cjk(Message.objects.all(), text).explain()
+    assert "message_body_cjk_idx" in plan
+
+
+@on_postgresql
+def test_the_english_full_text_search_alone_would_not_find_a_word_inside_chinese_text(chinese, alice):
+    english = search.full_text(Message.objects.all(), "微信")
+    assert list(english) == []  # why a search with CJK characters goes the other way
