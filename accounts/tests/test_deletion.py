@@ -301,3 +301,13 @@ def test_guessing_the_password_on_the_page_is_throttled_as_logins_are(client, al
     assert response.context["form"].errors["password"] == ["Too many failed logins. Try again later (in up to 15 minutes)."]
     alice.refresh_from_db()
     assert not alice.is_deleted
+
+
+def test_bob_reads_the_chat_with_her_but_is_told_why_he_cannot_write(world, alice, bob):
+    from rooms.models import MessageError
+
+    delete_account(alice)
+
+    with pytest.raises(MessageError, match="This account was deleted: the chat stays for you to read"):
+        Message.objects.post(world["direct"], bob, "are you there?")
+    assert not Message.objects.filter(body="are you there?").exists()

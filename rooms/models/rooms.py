@@ -299,6 +299,8 @@ class Room(models.Model):
             other_id = next(pk for pk in self.direct_user_ids() if pk != user.pk)
             if not Friendship.objects.are_friends(user, User(pk=other_id)):
                 other = User.objects.get(pk=other_id)
+                if other.is_deleted:
+                    raise MessageError("This account was deleted: the chat stays for you to read, but no one will answer.")
                 raise MessageError(
                     f"You and {other.display_name} are no longer friends, so you cannot send messages here."
                 )
