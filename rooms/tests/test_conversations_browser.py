@@ -265,3 +265,24 @@ def test_a_mention_notifies_even_in_a_muted_room(new_page, login_as, alice, bob,
         expect(alice_page.locator(f"#room-item-{group.pk} .room-preview")).to_contain_text(text)
     expect(alice_page.locator(f"#room-item-{group.pk} .mention-marker")).to_have_text("@")
     assert alice_page.evaluate("window.notices") == [["Crag", "Bob: @alice are you coming?"]]
+
+
+def test_seen_by_n_in_a_group_with_the_names(new_page, login_as, alice, bob, carol):
+    Friendship.objects.befriend(alice, bob)
+    Friendship.objects.befriend(alice, carol)
+    group = Room.objects.create_group(alice, "Crag", [bob, carol])
+    alice_page = open_room(new_page, login_as, alice, group)
+    alice_page.fill("#message-body", "Who is in on Sunday?")
+    alice_page.press("#message-body", "Enter")
+    mine = alice_page.locator(".message", has_text="Who is in on Sunday?")
+    expect(mine).to_have_count(1)
+    for person in (bob, carol):
+        page = new_page()
+        login_as(page, person)
+        page.goto(f"/chat/{group.pk}/")
+        expect(page.locator(".message", has_text="Who is in on Sunday?")).to_have_count(1)
+    seen = mine.locator(".seen")
+    expect(seen).to_have_text("Seen by 2")
+    assert seen.get_attribute("title") == "Bob, Carol"
+    seen.dispatch_event("contextmenu")  # a long press on a phone
+    expect(alice_page.locator("#toasts .toast").last).to_have_text("Seen by Bob, Carol")

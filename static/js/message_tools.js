@@ -175,12 +175,12 @@
     if (!target.closest("#reaction-picker")) closePicker(false);
   });
 
-  // A long press on a reaction (a touch screen has no hover): who reacted.
+  // A long press on a reaction or on "Seen by N" (a touch screen has no hover): who.
   document.addEventListener("contextmenu", function (event) {
-    var chip = event.target.closest && event.target.closest(".reaction[data-emoji-react]");
+    var chip = event.target.closest && event.target.closest(".reaction[data-emoji-react], .seen[title]");
     if (!chip) return;
     event.preventDefault();
-    chat.toast(chip.dataset.emojiReact + " " + chip.title, "info");
+    chat.toast(chip.dataset.emojiReact ? chip.dataset.emojiReact + " " + chip.title : "Seen by " + chip.title, "info");
   });
 
   // --- Mentions: completion in the message box ----------------------------------------------
