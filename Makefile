@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev migrate demo bench screenshots clean
+.PHONY: run test install install-dev migrate demo bench screenshots messages clean
 
 # DEBUG is off unless set (chatsite/settings.py): the development targets turn it on.
 migrate demo run bench: export DEBUG ?= 1
@@ -45,6 +45,11 @@ test: install-dev
 ## browser harness of the tests: a scratch database, daphne, /usr/bin/chromium).
 screenshots: install-dev
 	$(PY) -m pytest -q chatsite/tests/screenshots.py
+
+## The zh_Hans catalogues: every marked string in locale/zh_Hans/LC_MESSAGES, then the .mo
+## files (commit both). Needs gettext (apt-get install gettext).
+messages: install-dev
+	$(PY) -m chatsite.catalogues
 
 bench: install-dev
 	$(PY) bench/queries.py

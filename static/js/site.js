@@ -1,6 +1,6 @@
 // Small site-wide behaviour: toasts fade out (those of the page and those htmx adds); HTMX
 // error responses become a toast; swaps aimed at something the page does not show are
-// dropped quietly. Uses chat.js.
+// dropped quietly. Uses chat.js; its words come from the JavaScript catalogue (gettext).
 (function () {
   "use strict";
 
@@ -44,12 +44,12 @@
 
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status === 429) chat.toast("Too many tries. Please wait and try again.", "error");
-    else if (xhr.status >= 500) chat.toast("Something went wrong on our side. Please try again.", "error");
-    else if (xhr.status === 404) chat.toast("Not found.", "error");
+    if (xhr.status === 429) chat.toast(gettext("Too many tries. Please wait and try again."), "error");
+    else if (xhr.status >= 500) chat.toast(gettext("Something went wrong on our side. Please try again."), "error");
+    else if (xhr.status === 404) chat.toast(gettext("Not found."), "error");
   });
   document.addEventListener("htmx:sendError", function () {
-    chat.toast("Cannot reach the server. Check your connection.", "error");
+    chat.toast(gettext("Cannot reach the server. Check your connection."), "error");
   });
 
   // --- Out-of-band swaps for things this page does not show -------------------------------
