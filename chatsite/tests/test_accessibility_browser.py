@@ -27,9 +27,12 @@ def background(page, selector="body"):
 
 
 def violations(page):
+    """axe's serious and critical findings on the page; and no page is wider than the window."""
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    too_wide = [f"{page.url}: {width[0]} px wide in a {width[1]} px window"] if width[0] > width[1] else []
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in BAD]
-    return [
+    return too_wide + [
         f"{page.url}: {v['id']} ({v['impact']}): {v['help']} at " + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
         for v in bad
     ]
