@@ -76,6 +76,11 @@ def test_a_room_on_a_phone_is_a_screen_of_its_own(new_page, login_as, alice, bob
     star.tap()
     expect(message.get_by_role("link", name="Remove from favorites")).to_be_attached()
     expect(message).not_to_have_class(re.compile(r"\bmenu-open\b"))
+    # A long press opens it too; Esc closes it.
+    message.locator(".bubble").dispatch_event("contextmenu")
+    expect(message).to_have_class(re.compile(r"\bmenu-open\b"))
+    page.keyboard.press("Escape")
+    expect(message).not_to_have_class(re.compile(r"\bmenu-open\b"))
 
     # Back: the list again, with the address of the list.
     page.get_by_role("link", name="Back to chats").click()

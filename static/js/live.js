@@ -359,7 +359,7 @@
     var badge = item.querySelector(".badge.unread");
     if (!badge && meta) {
       badge = document.createElement("span");
-      badge.className = "badge unread";
+      badge.className = item.querySelector(".muted-room") ? "badge unread quiet" : "badge unread"; // a muted room's count is grey
       badge.textContent = "0";
       meta.appendChild(badge);
     }
