@@ -30,6 +30,7 @@ from django.core.files import File
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
 
 from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
 from realtime.publish import close_sockets_on_commit
@@ -123,7 +124,7 @@ def delete_account(user, *, delete_messages=False, operator=False, dry_run=False
         with transaction.atomic():
             user = User.objects.select_for_update().get(pk=user.pk)
             if user.is_deleted:
-                raise AccountError("This account was deleted already.", code="deleted")
+                raise AccountError(_("This account was deleted already."), code="deleted")
             deletion = Deletion(username=user.username, held_until=HeldUsername.hold(user.username), dry_run=dry_run)
             for part in contributors.values():
                 deletion.counts.update(part.erase(user, delete_messages=delete_messages))
@@ -208,7 +209,7 @@ def start_export(user):
         if previous is not None:
             next_at = previous.created_at + timedelta(seconds=settings.EXPORT_INTERVAL_SECONDS)
             raise AccountError(
-                f"You can export your data once an hour. The next export can start in {timeuntil(next_at)}.",
+                _("You can export your data once an hour. The next export can start in %(wait)s.") % {"wait": timeuntil(next_at)},
                 code="too_soon",
             )
         total = export.size(user)

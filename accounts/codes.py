@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core import counters
 from core.counters import RateLimit, per_window
@@ -50,7 +52,14 @@ class EmailCodes:
         wait = settings.EMAIL_CODE_RESEND_SECONDS
         if not cache.add(self._key(email, "resend"), counters.now() + wait, timeout=wait):
             left = max(1, int(cache.get(self._key(email, "resend"), counters.now()) - counters.now()))
-            raise CodeError(f"A code was sent just now. You can ask for a new one in {left} seconds.")
+            raise CodeError(
+                ngettext(
+                    "A code was sent just now. You can ask for a new one in %(seconds)d second.",
+                    "A code was sent just now. You can ask for a new one in %(seconds)d seconds.",
+                    left,
+                )
+                % {"seconds": left}
+            )
         if ip and not emails_per_ip.allow(ip):
             cache.delete(self._key(email, "resend"))
             raise CodeError(too_many_emails())
@@ -61,7 +70,7 @@ class EmailCodes:
         body = render_to_string(
             "accounts/email_code.txt", {"code": code, "minutes": ttl // 60, "purpose": self.purpose}
         )
-        send_mail(self.subject, body, None, [email])
+        send_mail(str(self.subject), body, None, [email])
         return code
 
     def verify(self, email, code, burn=True):
@@ -70,7 +79,7 @@ class EmailCodes:
         email = normalize_email(email)
         stored = cache.get(self._key(email, "code"))
         if stored is None or stored["expires"] <= counters.now():
-            raise CodeError("This code has expired or was already used. Ask for a new one.")
+            raise CodeError(_("This code has expired or was already used. Ask for a new one."))
         if constant_time_compare(stored["hash"], self._hash(email, (code or "").strip())):
             if burn:
                 self.burn(email)
@@ -79,17 +88,21 @@ class EmailCodes:
         left = settings.EMAIL_CODE_MAX_ATTEMPTS - tries
         if left <= 0:
             self.burn(email)
-            raise CodeError("Too many wrong codes. Ask for a new one.")
-        raise CodeError(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
+            raise CodeError(_("Too many wrong codes. Ask for a new one."))
+        raise CodeError(
+            ngettext("That code is not right. %(left)d try left.", "That code is not right. %(left)d tries left.", left)
+            % {"left": left}
+        )
 
     def burn(self, email):
         cache.delete_many([self._key(email, "code"), self._key(email, "tries")])
 
 
 def too_many_emails():
-    often = f"{settings.EMAILS_PER_IP_LIMIT} emails {per_window(settings.EMAILS_WINDOW)}"
-    return f"Too many emails were asked for from your network (at most {often}). Try again later."
+    return _(
+        "Too many emails were asked for from your network (at most %(count)s emails %(window)s). Try again later."
+    ) % {"count": settings.EMAILS_PER_IP_LIMIT, "window": per_window(settings.EMAILS_WINDOW)}
 
 
-signup_codes = EmailCodes("signup", "Your sign-up code")
-email_change_codes = EmailCodes("email-change", "Confirm your new email address")
+signup_codes = EmailCodes("signup", gettext_lazy("Your sign-up code"))
+email_change_codes = EmailCodes("email-change", gettext_lazy("Confirm your new email address"))

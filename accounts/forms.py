@@ -17,18 +17,18 @@ from .zones import TIME_ZONE_MAX_LENGTH, known_time_zones, validate_time_zone
 def clean_new_username(username, user=None):
     """A username another account has, or one held after a deletion, is refused."""
     if User.objects.username_taken(username, exclude=user):
-        raise forms.ValidationError("This username is taken.", code="taken")
+        raise forms.ValidationError(_("This username is taken."), code="taken")
 
 
 class EmailForm(forms.Form):
     """Step one of sign-up: the address the code goes to."""
 
-    email = forms.EmailField(label="Email address", max_length=254)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
 
     def clean_email(self):
         email = normalize_email(self.cleaned_data["email"])
         if User.objects.email_taken(email):
-            raise forms.ValidationError("An account with this email address already exists.")
+            raise forms.ValidationError(EMAIL_TAKEN)
         return email
 
     def send_code(self, ip=""):
@@ -46,14 +46,15 @@ class SignupForm(forms.Form):
     username = forms.RegexField(
         regex=r"^[\w.@+-]+\Z",
         max_length=150,
-        help_text="Letters, digits and @ . + - _ only.",
-        error_messages={"invalid": "Use only letters, digits and @ . + - _ in the username."},
+        label=_("Username"),
+        help_text=_("Letters, digits and @ . + - _ only."),
+        error_messages={"invalid": _("Use only letters, digits and @ . + - _ in the username.")},
     )
-    nickname = forms.CharField(max_length=50, help_text="The name other people see.")
-    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    nickname = forms.CharField(max_length=50, label=_("Nickname"), help_text=_("The name other people see."))
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     code = forms.CharField(
-        label="Code from the email",
+        label=_("Code from the email"),
         max_length=6,
         min_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
@@ -82,14 +83,14 @@ class SignupForm(forms.Form):
     def clean_nickname(self):
         nickname = without_bidi_controls(self.cleaned_data["nickname"]).strip()
         if not nickname:
-            raise forms.ValidationError("Enter a nickname.")
+            raise forms.ValidationError(_("Enter a nickname."))
         return nickname
 
     def clean(self):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif p1:
             candidate = User(username=cleaned.get("username", ""), email=self.email, nickname=cleaned.get("nickname", ""))
             try:
@@ -113,7 +114,8 @@ class SignupForm(forms.Form):
         return user
 
 
-THROTTLED = "Too many failed logins. Try again later (in up to 15 minutes)."
+THROTTLED = _("Too many failed logins. Try again later (in up to 15 minutes).")
+EMAIL_TAKEN = _("An account with this email address already exists.")
 
 
 class ThrottledLoginMixin:
@@ -131,11 +133,11 @@ class ThrottledLoginMixin:
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     """Username or email; the backend counts failures and refuses while throttled."""
 
-    username = forms.CharField(label="Username or email", max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(label=_("Username or email"), max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Wrong username, email or password.",
+        "invalid_login": _("Wrong username, email or password."),
     }
 
 
@@ -185,17 +187,18 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["nickname", "avatar"]
-        help_texts = {"avatar": "A PNG, JPEG, GIF or WebP image, at most 2 MB."}
+        labels = {"nickname": _("Nickname")}
+        help_texts = {"avatar": _("A PNG, JPEG, GIF or WebP image, at most 2 MB.")}
 
     # A plain file input (the page shows the avatar itself) and a box to remove it, rather
     # than Django's "Currently: … Clear Change:" widget.
-    avatar = forms.FileField(required=False, label="New avatar", widget=forms.FileInput(attrs={"accept": "image/*"}))
-    remove_avatar = forms.BooleanField(required=False, label="Remove my avatar")
+    avatar = forms.FileField(required=False, label=_("New avatar"), widget=forms.FileInput(attrs={"accept": "image/*"}))
+    remove_avatar = forms.BooleanField(required=False, label=_("Remove my avatar"))
 
     def clean_nickname(self):
         nickname = without_bidi_controls(self.cleaned_data["nickname"]).strip()
         if not nickname:
-            raise forms.ValidationError("Enter a nickname.")
+            raise forms.ValidationError(_("Enter a nickname."))
         return nickname
 
     def clean_avatar(self):
@@ -224,7 +227,7 @@ class PasswordForm(PasswordChangeForm):
 class EmailChangeForm(forms.Form):
     """Ask for a code at the new address."""
 
-    email = forms.EmailField(label="New email address", max_length=254)
+    email = forms.EmailField(label=_("New email address"), max_length=254)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -233,9 +236,9 @@ class EmailChangeForm(forms.Form):
     def clean_email(self):
         email = normalize_email(self.cleaned_data["email"])
         if email == self.user.email:
-            raise forms.ValidationError("This is already your email address.")
+            raise forms.ValidationError(_("This is already your email address."))
         if User.objects.email_taken(email, exclude=self.user):
-            raise forms.ValidationError("An account with this email address already exists.")
+            raise forms.ValidationError(EMAIL_TAKEN)
         return email
 
     def send_code(self, ip=""):
@@ -248,7 +251,7 @@ class EmailChangeForm(forms.Form):
 
 
 class EmailConfirmForm(forms.Form):
-    code = forms.CharField(label="Code from the email", max_length=6, min_length=6)
+    code = forms.CharField(label=_("Code from the email"), max_length=6, min_length=6)
 
     def __init__(self, *args, user, email, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,7 +260,7 @@ class EmailConfirmForm(forms.Form):
     def clean_code(self):
         code = self.cleaned_data["code"]
         if User.objects.email_taken(self.email, exclude=self.user):
-            raise forms.ValidationError("An account with this email address already exists.")
+            raise forms.ValidationError(EMAIL_TAKEN)
         try:
             email_change_codes.verify(self.email, code)
         except CodeError as error:
@@ -274,12 +277,12 @@ class DeleteAccountForm(forms.Form):
     """Deleting one's account: confirmed with the password, messages kept unless ticked."""
 
     password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     delete_messages = forms.BooleanField(
         required=False,
-        label="Also delete my messages",
-        help_text="Unticked, your messages stay in their rooms under “Deleted user”.",
+        label=_("Also delete my messages"),
+        help_text=_("Unticked, your messages stay in their rooms under “Deleted user”."),
     )
 
     def __init__(self, *args, user, ip="", **kwargs):
@@ -295,5 +298,5 @@ class DeleteAccountForm(forms.Form):
             raise forms.ValidationError(THROTTLED, code="throttled")
         if not self.user.check_password(password):
             throttle.record_failure(key, self.ip)
-            raise forms.ValidationError("This is not your password.", code="wrong_password")
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
         return password

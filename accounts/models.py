@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from core.text import without_bidi_controls
 
@@ -82,9 +83,9 @@ def avatar_path(user, filename):
 
 
 class Theme(models.TextChoices):
-    SYSTEM = "system", "System"
-    LIGHT = "light", "Light"
-    DARK = "dark", "Dark"
+    SYSTEM = "system", _("System")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
 
 
 class User(AbstractUser):
@@ -107,33 +108,33 @@ class User(AbstractUser):
 
     username_key = UsernameKeyField(max_length=450, unique=True, editable=False)
     nickname = models.CharField(max_length=50)
-    email = models.EmailField("email address")
+    email = models.EmailField(_("email address"))
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
     # Preferences (the profile's Appearance and notifications): the colour scheme is applied
     # on <html> when the page is rendered, so a dark page never flashes light first.
     theme = models.CharField(
-        "colour scheme", max_length=6, choices=Theme.choices, default=Theme.SYSTEM,
-        help_text="System follows the device's setting.",
+        _("colour scheme"), max_length=6, choices=Theme.choices, default=Theme.SYSTEM,
+        help_text=_("System follows the device's setting."),
     )
     desktop_notifications = models.BooleanField(
-        "desktop notifications", default=True,
-        help_text="A notice from the browser when a message comes to a chat you are not looking at (unless it is muted).",
+        _("desktop notifications"), default=True,
+        help_text=_("A notice from the browser when a message comes to a chat you are not looking at (unless it is muted)."),
     )
     # Privacy (the profile's Privacy): on, the person's read receipts and last seen are shown to
     # nobody, and they see nobody's (as in the products people know).
     hide_activity = models.BooleanField(
-        "hide read receipts and last seen", default=False,
-        help_text="Others do not see when you read their messages or when you were last online, and you do not see theirs.",
+        _("hide read receipts and last seen"), default=False,
+        help_text=_("Others do not see when you read their messages or when you were last online, and you do not see theirs."),
     )
     # Language and time zone (the profile's Language and time, and the browser): an empty
     # language follows the browser's (Accept-Language, or the switcher's cookie); a saved one
     # wins over it (accounts.middleware). The time zone is the browser's, sent by site.js
     # whenever it differs from the one saved; empty reads times in UTC.
     language = models.CharField(
-        "language", max_length=10, blank=True, choices=settings.LANGUAGES,
-        help_text="Empty follows your browser.",
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text=_("Empty follows your browser."),
     )
-    time_zone = models.CharField("time zone", max_length=TIME_ZONE_MAX_LENGTH, blank=True, validators=[validate_time_zone])
+    time_zone = models.CharField(_("time zone"), max_length=TIME_ZONE_MAX_LENGTH, blank=True, validators=[validate_time_zone])
     # When the person's last tab closed, or their first one opened (accounts.apps: a presence hook).
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -260,9 +261,9 @@ class DataExport(models.Model):
     """
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Being built"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.RUNNING)

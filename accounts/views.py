@@ -56,7 +56,7 @@ def signup(request):
         if email_form.is_valid() and email_form.send_code(client_ip(request)):
             email = request.session[SIGNUP_EMAIL] = email_form.cleaned_data["email"]
             return _signup_page(request, form=SignupForm(email=email), email=email,
-                                notice=f"We emailed a 6-digit code to {email}. It is valid for 5 minutes.")
+                                notice=_("We emailed a 6-digit code to %(email)s. It is valid for 5 minutes.") % {"email": email})
         return _signup_page(request, email_form=email_form, status=422)
 
     if action == "change_email" or email is None:
@@ -69,7 +69,7 @@ def signup(request):
             signup_codes.send(email, ip=client_ip(request))
         except CodeError as error:
             return _signup_page(request, form=form, email=email, error=error.message, status=422)
-        return _signup_page(request, form=form, email=email, notice=f"A new code is on its way to {email}.")
+        return _signup_page(request, form=form, email=email, notice=_("A new code is on its way to %(email)s.") % {"email": email})
 
     if action == "create":
         form = SignupForm(request.POST, email=email)
@@ -77,11 +77,11 @@ def signup(request):
             try:
                 user = form.save()
             except IntegrityError:
-                form.add_error(None, "This username or email address was taken a moment ago. Choose another.")
+                form.add_error(None, _("This username or email address was taken a moment ago. Choose another."))
             else:
                 request.session.pop(SIGNUP_EMAIL, None)
                 login(request, user, backend=BACKEND)
-                messages.success(request, f"Welcome, {user.nickname}!")
+                messages.success(request, _("Welcome, %(nickname)s!") % {"nickname": user.nickname})
                 return redirect_after_post(request, "rooms:chat")
         return _signup_page(request, form=form, email=email, status=422)
 
@@ -131,7 +131,7 @@ def profile(request):
         form = ProfileForm(request.POST, request.FILES, instance=user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             return redirect_after_post(request, "accounts:profile")
         return _profile_page(request, 422, "profile-section", profile_form=form)
 
@@ -139,7 +139,7 @@ def profile(request):
         form = PreferencesForm(request.POST, instance=user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Preferences saved.")
+            messages.success(request, _("Preferences saved."))
             return redirect_after_post(request, "accounts:profile")  # a new page: <html> has the scheme
         return _profile_page(request, 422, "preferences-section", preferences_form=form)
 
@@ -156,7 +156,7 @@ def profile(request):
         form = PrivacyForm(request.POST, instance=user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Privacy saved.")
+            messages.success(request, _("Privacy saved."))
             return redirect_after_post(request, "accounts:profile")
         return _profile_page(request, 422, "privacy-section", privacy_form=form)
 
@@ -179,7 +179,7 @@ def profile(request):
         if form.is_valid():
             form.save()
             request.session.pop(PENDING_EMAIL, None)
-            return _profile_page(request, partial="email-section", saved=f"Your email address is now {user.email}.")
+            return _profile_page(request, partial="email-section", saved=_("Your email address is now %(email)s.") % {"email": user.email})
         return _profile_page(request, 422, "email-section", confirm_form=form)
 
     if action == "password":
@@ -190,7 +190,7 @@ def profile(request):
             # too. This tab's socket (on the key before update_session_auth_hash cycles it) stays.
             password_changed(user.pk, keep_session=request.session.session_key)
             update_session_auth_hash(request, form.user)
-            return _profile_page(request, partial="password-section", saved="Password changed.")
+            return _profile_page(request, partial="password-section", saved=_("Password changed."))
         return _profile_page(request, 422, "password-section", password_form=form)
 
     return _profile_page(request)

@@ -130,4 +130,7 @@ class FixedWindow:
 
 def per_window(seconds):
     """'a minute', 'an hour': a window as people read it."""
-    return {60: "a minute", 3600: "an hour", 86400: "a day"}.get(seconds, f"every {seconds:g} seconds")
+    from django.utils.translation import gettext as _
+
+    named = {60: _("a minute"), 3600: _("an hour"), 86400: _("a day")}
+    return named.get(seconds) or _("every %(seconds)s seconds") % {"seconds": f"{seconds:g}"}

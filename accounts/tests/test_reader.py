@@ -5,6 +5,7 @@ browser's time zone saved once and times shown in it. Through the test client (t
 path) and Django's AsyncClient (the ASGI handler: the async middleware path).
 """
 
+import re
 from datetime import datetime, timezone as dt_timezone
 
 import pytest
@@ -156,3 +157,55 @@ async def test_the_async_path_uses_the_saved_language_and_time_zone(alice, bob, 
 async def test_the_async_path_follows_the_browser_when_logged_out():
     response = await AsyncClient().get(LOGIN, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert html_lang(response) == "zh-hans"
+
+
+# --- The accounts' pages, errors and emails in the reader's language ------------------------
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+def without_switcher(html):
+    """The page but the language choices' name for Chinese (简体中文: each language in its own words)."""
+    return re.sub(r'<option value="zh-hans"[^>]*>简体中文</option>', "", html)
+
+
+@pytest.mark.parametrize("path", [LOGIN, reverse("accounts:signup"), reverse("accounts:password_reset"), PROFILE,
+                                  reverse("accounts:export"), reverse("accounts:delete")])
+def test_an_english_reader_sees_no_chinese_on_the_accounts_pages(client, alice, path):
+    if path in (PROFILE, reverse("accounts:export"), reverse("accounts:delete")):
+        client.force_login(alice)
+    page = without_switcher(client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert not CJK.search(page), CJK.search(page)
+
+
+def test_a_chinese_reader_gets_the_login_page_and_its_errors_in_chinese(client, alice):
+    page = client.get(LOGIN, **CHINESE_BROWSER).content.decode()
+    assert "<h1>登录</h1>" in page and "忘记密码？" in page
+    response = client.post(LOGIN, {"username": "alice", "password": "wrong"}, **CHINESE_BROWSER)
+    assert "用户名、邮箱或密码错误。" in response.content.decode()
+    english = client.post(LOGIN, {"username": "alice", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Wrong username, email or password." in english.content.decode()
+
+
+def test_a_chinese_reader_signs_up_in_chinese_and_gets_the_code_by_email_in_chinese(client, mailoutbox):
+    signup = reverse("accounts:signup")
+    response = client.post(signup, {"action": "send_code", "email": "li@example.com"}, **CHINESE_BROWSER)
+    assert "我们已向 li@example.com 发送了 6 位数验证码" in response.content.decode()
+    (email,) = mailoutbox
+    assert email.subject == "你的注册验证码"
+    assert "你的验证码是：" in email.body and "5 分钟内有效" in email.body
+    response = client.post(signup, {"action": "create", "code": "000000", "username": "li", "nickname": "",
+                                    "password1": "x", "password2": "y"}, **CHINESE_BROWSER)
+    page = response.content.decode()
+    assert "两次输入的密码不一致。" in page and "验证码不正确，还可以再试 4 次。" in page
+
+
+def test_a_saved_chinese_profile_page(client, alice):
+    alice.language = "zh-hans"
+    alice.save()
+    client.force_login(alice)
+    page = client.get(PROFILE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for words in ("你的个人资料", "昵称和头像", "外观和通知", "跟随系统", "语言和时区", "修改密码"):
+        assert words in page
+    response = client.post(PROFILE, {"action": "privacy"}, follow=True)
+    assert "隐私设置已保存。" in response.content.decode()
