@@ -7,6 +7,8 @@ friend list). The rules are the models' (`FriendRequest.objects.require_may_ask`
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.counters import RateLimit, per_window
 from realtime.publish import publish_on_commit, user_group
@@ -15,6 +17,13 @@ from . import frames
 from .models import FriendError, FriendRequest, Friendship, _pair
 
 # New requests per sender (a request that accepts the other's pending one is not counted).
+# What a request that is no longer pending says, by its status.
+ALREADY_CLOSED = {
+    FriendRequest.Status.ACCEPTED: gettext_lazy("This request was already accepted."),
+    FriendRequest.Status.REJECTED: gettext_lazy("This request was already rejected."),
+    FriendRequest.Status.CANCELLED: gettext_lazy("This request was already cancelled."),
+}
+
 friend_requests = RateLimit("friend-request", "FRIEND_REQUEST_LIMIT", "FRIEND_REQUEST_WINDOW")
 
 
@@ -34,8 +43,11 @@ def send_request(from_user, to_user, reason=""):
         if pending is None:
             FriendRequest.objects.require_not_declined_lately(from_user, to_user)
             if not friend_requests.allow(from_user.pk):
-                often = f"{settings.FRIEND_REQUEST_LIMIT} friend requests {per_window(settings.FRIEND_REQUEST_WINDOW)}"
-                raise FriendError(f"You can send at most {often}. Try again later.", code="rate_limited")
+                raise FriendError(
+                    _("You can send at most %(count)s friend requests %(window)s. Try again later.")
+                    % {"count": settings.FRIEND_REQUEST_LIMIT, "window": per_window(settings.FRIEND_REQUEST_WINDOW)},
+                    code="rate_limited",
+                )
             try:
                 with transaction.atomic():
                     request = FriendRequest.objects.create(from_user=from_user, to_user=to_user, reason=reason)
@@ -46,7 +58,9 @@ def send_request(from_user, to_user, reason=""):
                 # one pending request per pair): carry on with that one.
                 pending = FriendRequest.objects.pending().between(from_user, to_user).get()
         if pending.from_user_id == from_user.pk:
-            raise FriendError(f"You already have a pending request to {to_user.nickname}.", code="already_pending")
+            raise FriendError(
+                _("You already have a pending request to %(nickname)s.") % {"nickname": to_user.nickname}, code="already_pending"
+            )
         answer_request(pending, FriendRequest.Status.ACCEPTED, by=from_user)
         return pending
 
@@ -62,7 +76,7 @@ def answer_request(request, status, *, by):
         current = FriendRequest.objects.select_for_update().get(pk=request.pk)
         request.status, request.updated_at = current.status, current.updated_at
         if not current.is_pending:
-            raise FriendError(f"This request was already {current.get_status_display().lower()}.", code="not_pending")
+            raise FriendError(ALREADY_CLOSED[current.status], code="not_pending")
         current.status = status
         current.save(update_fields=["status", "updated_at"])
         _badge_changed(request.to_user_id)
@@ -75,7 +89,7 @@ def answer_request(request, status, *, by):
 def befriend(a, b):
     """Make a and b friends (idempotent); returns the friendship. Their open friend lists follow."""
     if a.pk == b.pk:
-        raise FriendError("You cannot be friends with yourself.", code="self")
+        raise FriendError(_("You cannot be friends with yourself."), code="self")
     low, high = _pair(a, b)
     friendship, created = Friendship.objects.get_or_create(user_low_id=low, user_high_id=high)
     if created:

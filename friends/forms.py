@@ -1,5 +1,7 @@
 from django import forms
 from django.urls import reverse_lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import FriendError, FriendRequest
 
@@ -9,7 +11,8 @@ class FriendRequestForm(forms.Form):
 
     username = forms.CharField(
         max_length=150,
-        help_text="Their username; people whose username or nickname starts with what you type are suggested.",
+        label=_("Username"),
+        help_text=_("Their username; people whose username or nickname starts with what you type are suggested."),
         # Suggestions as you type (friends:suggest fills the list; list.html has it).
         widget=forms.TextInput(
             attrs={
@@ -28,7 +31,10 @@ class FriendRequestForm(forms.Form):
     reason = forms.CharField(
         max_length=FriendRequest.REASON_MAX_LENGTH,
         required=False,
-        help_text=f"Optional; they see it with your request. At most {FriendRequest.REASON_MAX_LENGTH} characters.",
+        label=_("Reason"),
+        help_text=format_lazy(
+            _("Optional; they see it with your request. At most {count} characters."), count=FriendRequest.REASON_MAX_LENGTH
+        ),
     )
 
     def send(self, from_user):

@@ -16,6 +16,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import username_key
 from core.pairs import ordered_pair
@@ -108,12 +110,12 @@ class Friendship(models.Model):
             models.UniqueConstraint(
                 fields=["user_low", "user_high"],
                 name="friends_friendship_unique_pair",
-                violation_error_message="These two people are already friends.",
+                violation_error_message=_("These two people are already friends."),
             ),
             models.CheckConstraint(
                 condition=Q(user_low__lt=F("user_high")),
                 name="friends_friendship_ordered_pair",
-                violation_error_message="Nobody can be friends with themselves.",
+                violation_error_message=_("Nobody can be friends with themselves."),
             ),
         ]
         indexes = [models.Index(fields=["user_high", "user_low"], name="friendship_high_low_idx")]
@@ -171,14 +173,17 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
         reason = (reason or "").strip()
         if len(reason) > FriendRequest.REASON_MAX_LENGTH:
             raise FriendError(
-                f"The reason can be at most {FriendRequest.REASON_MAX_LENGTH} characters.", code="reason_too_long"
+                _("The reason can be at most %(count)s characters.") % {"count": FriendRequest.REASON_MAX_LENGTH},
+                code="reason_too_long",
             )
         if from_user.pk == to_user.pk:
-            raise FriendError("You cannot send a friend request to yourself.", code="self")
+            raise FriendError(_("You cannot send a friend request to yourself."), code="self")
         if not to_user.is_active:
-            raise FriendError("There is no user with that username.", code="no_such_user")
+            raise FriendError(_("There is no user with that username."), code="no_such_user")
         if Friendship.objects.are_friends(from_user, to_user):
-            raise FriendError(f"You are already friends with {to_user.nickname}.", code="already_friends")
+            raise FriendError(
+                _("You are already friends with %(nickname)s.") % {"nickname": to_user.nickname}, code="already_friends"
+            )
         return reason
 
     def require_not_declined_lately(self, from_user, to_user):
@@ -193,10 +198,15 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
         )
         if rejected is not None:
             wait = rejected + timedelta(days=days) - timezone.now()
-            when = "tomorrow" if wait <= timedelta(days=1) else f"in {wait.days + 1} days"
-            raise FriendError(
-                f"{to_user.nickname} declined your last request. You can ask again {when}.", code="recently_rejected"
-            )
+            if wait <= timedelta(days=1):
+                text = _("%(nickname)s declined your last request. You can ask again tomorrow.") % {"nickname": to_user.nickname}
+            else:
+                text = ngettext(
+                    "%(nickname)s declined your last request. You can ask again in %(days)d day.",
+                    "%(nickname)s declined your last request. You can ask again in %(days)d days.",
+                    wait.days + 1,
+                ) % {"nickname": to_user.nickname, "days": wait.days + 1}
+            raise FriendError(text, code="recently_rejected")
 
     def send_to_username(self, from_user, username, reason=""):
         """
@@ -207,7 +217,9 @@ class FriendRequestManager(models.Manager.from_queryset(FriendRequestQuerySet)):
         try:
             to_user = User.objects.get(username_key=username_key(username), is_active=True)
         except User.DoesNotExist:
-            raise FriendError(f"There is no user with the username “{username}”.", code="no_such_user") from None
+            raise FriendError(
+                _("There is no user with the username “%(username)s”.") % {"username": username}, code="no_such_user"
+            ) from None
         return self.send(from_user, to_user, reason)
 
 
@@ -224,10 +236,10 @@ class FriendRequest(models.Model):
     REASON_MAX_LENGTH = settings.FRIEND_REASON_MAX_LENGTH
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     from_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="friend_requests_sent"
@@ -250,12 +262,12 @@ class FriendRequest(models.Model):
                 Greatest("from_user", "to_user"),
                 condition=Q(status="pending"),
                 name="friends_request_one_pending_per_pair",
-                violation_error_message="These two people already have a pending friend request.",
+                violation_error_message=_("These two people already have a pending friend request."),
             ),
             models.CheckConstraint(
                 condition=~Q(from_user=F("to_user")),
                 name="friends_request_not_self",
-                violation_error_message="Nobody can send a friend request to themselves.",
+                violation_error_message=_("Nobody can send a friend request to themselves."),
             ),
         ]
         indexes = [
@@ -290,6 +302,9 @@ class FriendRequest(models.Model):
 
     def require_can_close(self, status, by):
         """Only the recipient accepts or rejects, only the sender cancels (by None: the system)."""
-        allowed, role = (self.from_user_id, "sender") if status == self.Status.CANCELLED else (self.to_user_id, "recipient")
+        if status == self.Status.CANCELLED:
+            allowed, refusal = self.from_user_id, _("Only the sender of this request can do that.")
+        else:
+            allowed, refusal = self.to_user_id, _("Only the recipient of this request can do that.")
         if by is not None and by.pk != allowed:
-            raise FriendError(f"Only the {role} of this request can do that.", code="not_allowed")
+            raise FriendError(refusal, code="not_allowed")

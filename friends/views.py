@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -73,9 +74,9 @@ def send_request(request):
 
     became_friends = not friend_request.is_pending  # they had asked first; theirs is accepted
     if became_friends:
-        note = f"{friend_request.from_user.nickname} had already asked you, so you are friends now."
+        note = _("%(nickname)s had already asked you, so you are friends now.") % {"nickname": friend_request.from_user.nickname}
     else:
-        note = f"Friend request sent to {friend_request.to_user.nickname}."
+        note = _("Friend request sent to %(nickname)s.") % {"nickname": friend_request.to_user.nickname}
     if not request.htmx:
         messages.success(request, note)
         return redirect("friends:list")
@@ -88,7 +89,7 @@ def remove_friend(request, user_id):
     friend = get_object_or_404(Friendship.objects.friends_of(request.user), pk=user_id)
     actions.unfriend(request.user, friend)
     if not request.htmx:
-        messages.success(request, f"{friend.nickname} is no longer your friend.")
+        messages.success(request, _("%(nickname)s is no longer your friend.") % {"nickname": friend.nickname})
         return redirect("friends:list")
     return trigger_client_event(HttpResponse(status=204), FRIENDS_CHANGED)
 
@@ -116,21 +117,21 @@ def requests_page(request):
 @require_POST
 def accept_request(request, pk):
     friend_request = get_object_or_404(FriendRequest.objects.incoming(request.user).with_people(), pk=pk)
-    done = f"You and {friend_request.from_user.nickname} are friends now."
+    done = _("You and %(nickname)s are friends now.") % {"nickname": friend_request.from_user.nickname}
     return _answer(request, friend_request, friend_request.accept, done)
 
 
 @require_POST
 def reject_request(request, pk):
     friend_request = get_object_or_404(FriendRequest.objects.incoming(request.user).with_people(), pk=pk)
-    done = f"You declined {friend_request.from_user.nickname}’s friend request."
+    done = _("You declined %(nickname)s’s friend request.") % {"nickname": friend_request.from_user.nickname}
     return _answer(request, friend_request, friend_request.reject, done)
 
 
 @require_POST
 def cancel_request(request, pk):
     friend_request = get_object_or_404(FriendRequest.objects.outgoing(request.user).with_people(), pk=pk)
-    done = f"Your friend request to {friend_request.to_user.nickname} is cancelled."
+    done = _("Your friend request to %(nickname)s is cancelled.") % {"nickname": friend_request.to_user.nickname}
     return _answer(request, friend_request, friend_request.cancel, done)
 
 

@@ -100,7 +100,7 @@ def test_the_live_filter_gets_only_the_rows(client, alice, bob, carol):
     assertContains(response, "1 friend matches “CAR”")
     assertContains(response, "@carol")
     assertNotContains(response, "@bob")
-    assert response["Vary"] == "HX-Request, Cookie"
+    assert response["Vary"] == "HX-Request, Cookie, Accept-Language"  # the language follows the browser
 
 
 def test_a_filter_that_matches_nobody_says_so(client, alice, bob):
