@@ -94,17 +94,21 @@ class Hub:
         exclude = message.get("exclude_user")
         html = message.get("html")
         outgoing = {"type": "websocket.send", "text": html} if html else None
+        delivered = 0
         for consumer in list(self.sockets.get(message["group"], ())):
             if exclude is not None and consumer.user_id == exclude:
                 continue
             try:
                 await consumer.hub_message(message, outgoing)
+                delivered += 1
             except OSError:
                 # The client went away (uvicorn says so when a frame is sent; daphne drops the
                 # frame): the socket's disconnect takes it out of its groups.
                 pass
             except Exception:
                 log.exception("live: delivery to a socket failed")
+        if delivered and html:
+            metrics.delivered(delivered, message.get("at"))
 
     async def _receive_forever(self):
         failures = 0
