@@ -6,6 +6,7 @@ the admin (moderation.admin); the rules of reporting are on the manager.
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rooms.errors import RoomError
 from rooms.models import Message
@@ -33,13 +34,13 @@ class ReportManager(models.Manager.from_queryset(ReportQuerySet)):
         """
         message.room.membership_of(reporter)
         if message.is_system:
-            raise ReportError("System lines cannot be reported.", code="system")
+            raise ReportError(_("System lines cannot be reported."), code="system")
         if message.deleted_at is not None:
-            raise ReportError("This message was deleted.", code="deleted")
+            raise ReportError(_("This message was deleted."), code="deleted")
         if message.sender_id == reporter.pk:
-            raise ReportError("You cannot report your own message.", code="own")
+            raise ReportError(_("You cannot report your own message."), code="own")
         if self.filter(message=message, reporter=reporter).exists():
-            raise ReportError("You have already reported this message.", code="duplicate")
+            raise ReportError(_("You have already reported this message."), code="duplicate")
 
     def file(self, message, reporter, reason, note=""):
         """
@@ -50,15 +51,15 @@ class ReportManager(models.Manager.from_queryset(ReportQuerySet)):
         """
         self.require_can_report(message, reporter)
         if reason not in Report.Reason.values:
-            raise ReportError("Choose a reason from the list.", code="reason")
+            raise ReportError(_("Choose a reason from the list."), code="reason")
         note = (note or "").replace("\x00", "").strip()
         if len(note) > Report.NOTE_MAX_LENGTH:
-            raise ReportError(f"The note can be at most {Report.NOTE_MAX_LENGTH} characters.", code="note")
+            raise ReportError(_("The note can be at most %(count)s characters.") % {"count": Report.NOTE_MAX_LENGTH}, code="note")
         try:
             with transaction.atomic():
                 return self.create(message=message, reporter=reporter, reason=reason, note=note)
         except IntegrityError:
-            raise ReportError("You have already reported this message.", code="duplicate") from None
+            raise ReportError(_("You have already reported this message."), code="duplicate") from None
 
 
 class Report(models.Model):
@@ -73,17 +74,17 @@ class Report(models.Model):
     NOTE_MAX_LENGTH = settings.REPORT_NOTE_MAX_LENGTH
 
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam or advertising"
-        HARASSMENT = "harassment", "Harassment or bullying"
-        HATE = "hate", "Hate speech"
-        EXPLICIT = "explicit", "Sexual or violent content"
-        OTHER = "other", "Something else"
+        SPAM = "spam", _("Spam or advertising")
+        HARASSMENT = "harassment", _("Harassment or bullying")
+        HATE = "hate", _("Hate speech")
+        EXPLICIT = "explicit", _("Sexual or violent content")
+        OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DISMISSED = "dismissed", "Dismissed"
-        MESSAGE_DELETED = "deleted", "Message deleted"
-        SENDER_BANNED = "banned", "Sender banned"
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed")
+        MESSAGE_DELETED = "deleted", _("Message deleted")
+        SENDER_BANNED = "banned", _("Sender banned")
 
     # The unique (message, reporter) index serves the message's foreign key too.
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports", db_index=False)

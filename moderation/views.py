@@ -12,6 +12,8 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,12 +25,12 @@ TEMPLATE = "moderation/report.html"
 
 
 class ReportForm(forms.Form):
-    reason = forms.ChoiceField(choices=Report.Reason.choices, widget=forms.RadioSelect, label="What is wrong with it?")
+    reason = forms.ChoiceField(choices=Report.Reason.choices, widget=forms.RadioSelect, label=_("What is wrong with it?"))
     note = forms.CharField(
         required=False,
         max_length=Report.NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="A note for the moderators (optional)",
+        label=_("A note for the moderators (optional)"),
     )
 
 
@@ -54,7 +56,7 @@ def report_message(request, room_id, message_id):
         except ReportError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Thank you. The moderators will look at this message.")
+            messages.success(request, gettext("Thank you. The moderators will look at this message."))
             back = f"{room.get_absolute_url()}#message-{message.pk}"
             return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
 

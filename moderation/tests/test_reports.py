@@ -106,7 +106,7 @@ def test_the_report_page_shows_the_message_and_the_reasons(client, rude, alice):
     assert page.status_code == 200
     assert "you are all idiots" in page.text and "Weekend" in page.text
     for label in Report.Reason.labels:
-        assert label in page.text
+        assert str(label) in page.text  # lazy: in the reader's language
 
 
 def test_reporting_files_the_report_and_goes_back_to_the_message(client, rude, alice):
@@ -196,3 +196,27 @@ def test_system_lines_and_deleted_messages_have_no_report_link(group, rude):
 
     assert "href" not in render_to_string("rooms/report_button.html", {"message": system})
     assert "href" not in render_to_string("rooms/report_button.html", {"message": rude})
+
+
+# --- In the reader's language ---------------------------------------------------------------
+
+CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
+
+
+def test_a_chinese_reader_reports_in_chinese(client, rude, alice):
+    client.force_login(alice)
+    page = client.get(report_url(rude), **CHINESE).content.decode()
+    assert "<h1>举报消息</h1>" in page and "这条消息有什么问题？" in page and "垃圾信息或广告" in page
+    assert "Bob 于" in page and "在 <a" in page
+    refused = client.post(report_url(rude), {"reason": "not-a-reason"}, **CHINESE)
+    assert refused.status_code == 422 and "选择一个有效的选项" in refused.content.decode()  # Django's own catalogue
+    done = client.post(report_url(rude), {"reason": "spam"}, follow=True, **CHINESE)
+    assert "谢谢你的举报，管理员会查看这条消息。" in done.content.decode()
+    again = client.get(report_url(rude), **CHINESE).content.decode()
+    assert "你已经举报过这条消息了。" in again
+
+
+def test_an_english_reader_reports_in_english(client, rude, alice):
+    client.force_login(alice)
+    page = client.get(report_url(rude), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "What is wrong with it?" in page and "Spam or advertising" in page and "举报" not in page
