@@ -42,7 +42,7 @@ def record_failure(account, ip):
 
 
 def client_ip(request):
-    """The client's address (daphne runs with --proxy-headers behind nginx, see deploy/)."""
+    """The client's address (the server runs with --proxy-headers behind nginx, see deploy/)."""
     return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 

@@ -9,6 +9,18 @@ Run it from the project root with the project's virtualenv:
     .venv/bin/python bench/fanout.py --clients 500 --rate 20 --processes 2 \\
         --layer redis --db postgres --seconds 30         # the headline row alone
     .venv/bin/python bench/fanout.py --idle 10000 --layer redis --db postgres
+    .venv/bin/python bench/fanout.py --compare           # issue 15's targets, with the baseline
+    .venv/bin/python bench/fanout.py --servers daphne,uvicorn,uvicorn-wsproto,granian \\
+        --db postgres --layer redis --clients 500 --processes 2 --burst 200 --idle 1000
+
+`--compare` runs, in each fan-out row and under the same conditions, the Channels tutorial's
+consumer (bench/textbook.py: one layer message per socket) beside the product, and prints
+both rows and their ratios; alone it runs the rows of issue 15's targets on PostgreSQL +
+Redis (C = 500 at 20 msg/s on 2 processes, a burst of 200 messages to C = 500 on 2
+processes, 10,000 idle sockets). `--servers` serves the same application with each ASGI
+server named (their command lines are chatsite/servers.py's; default: production's).
+`--burst N` adds, per C and processes, a row of N messages sent at once, one per sender.
+The idle rows also give the handshakes: per second and server CPU each, for one process.
 
 The benchmark is standalone. It creates a throwaway database (a SQLite file in a temporary
 folder, or a PostgreSQL database `chatsite_bench_<pid>` dropped at the end; never db.sqlite3
@@ -17,7 +29,7 @@ or `chatsite`), migrates it, and for each row:
 1. makes C users with real Django sessions (SessionStore with the auth keys), all friends of
    the first one and members of one group room (bulk inserts: what `create_group` would
    leave behind, without C password hashes);
-2. starts 1 or 2 daphne processes on free ports (`DEBUG=0` with a throwaway SECRET_KEY and
+2. starts 1 or 2 server processes (production's, chatsite/servers.py, or those of --servers) on free ports (`DEBUG=0` with a throwaway SECRET_KEY and
    the HTTPS switches off, as production runs minus TLS; access log off);
 3. connects the C clients (asyncio + websockets, `sessionid` cookie, `Origin` header) spread
    round-robin over the processes and over 2 client processes, 50 handshakes in flight at
