@@ -15,6 +15,7 @@ twin on `messages_deleted`): a report never stays open on a message that is gone
 """
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.utils.translation import gettext as _
 
 from accounts import actions as accounts_actions
 from rooms import actions as rooms_actions
@@ -39,11 +40,11 @@ def bannable(moderator, users):
     allowed, skipped = [], []
     for user in users:
         if user.pk == moderator.pk:
-            skipped.append((user, "that is you"))
+            skipped.append((user, _("that is you")))
         elif not user.is_active:
-            skipped.append((user, "already banned"))
+            skipped.append((user, _("already banned")))
         elif (user.is_staff or user.is_superuser) and not moderator.is_superuser:
-            skipped.append((user, "staff: only a superuser can ban them"))
+            skipped.append((user, _("staff: only a superuser can ban them")))
         else:
             allowed.append(user)
     return allowed, skipped
@@ -63,11 +64,11 @@ def reactivatable(moderator, users):
     allowed, skipped = [], []
     for user in users:
         if user.is_active:
-            skipped.append((user, "already active"))
+            skipped.append((user, _("already active")))
         elif user.is_deleted:
-            skipped.append((user, "the account was deleted"))
+            skipped.append((user, _("the account was deleted")))
         elif (user.is_staff or user.is_superuser) and not moderator.is_superuser:
-            skipped.append((user, "staff: only a superuser can reactivate them"))
+            skipped.append((user, _("staff: only a superuser can reactivate them")))
         else:
             allowed.append(user)
     return allowed, skipped
@@ -89,7 +90,7 @@ def deletable(messages):
     allowed, skipped = [], []
     for message in messages:
         if message.deleted_at is not None:
-            skipped.append((message, "already deleted"))
+            skipped.append((message, _("already deleted")))
         else:
             allowed.append(message)
     return allowed, skipped

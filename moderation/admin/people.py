@@ -4,6 +4,8 @@ and reactivate actions.
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -18,7 +20,7 @@ admin.site.unregister(User)
 class ModeratedUserAdmin(UserAdmin):
     actions = ["ban", "reactivate"]
 
-    @admin.action(description="Ban the selected users (deactivate and disconnect)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Ban the selected users (deactivate and disconnect)"), permissions=["change"])
     def ban(self, request, queryset):
         users, skipped = actions.bannable(request.user, queryset)
         if not confirmed(request):
@@ -26,17 +28,24 @@ class ModeratedUserAdmin(UserAdmin):
                 self,
                 request,
                 action="ban",
-                title="Ban users",
-                question="Ban these people? They are logged out of every open tab at once and cannot log in again "
-                "until someone reactivates them.",
-                button="Yes, ban them",
+                title=_("Ban users"),
+                question=_(
+                    "Ban these people? They are logged out of every open tab at once and cannot log in again "
+                    "until someone reactivates them."
+                ),
+                button=_("Yes, ban them"),
                 items=users,
                 skipped=skipped,
             )
         count = actions.ban(request.user, users)
-        self.message_user(request, f"{count} user(s) banned: deactivated and disconnected.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d user banned: deactivated and disconnected.", "%(count)d users banned: deactivated and disconnected.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Reactivate the selected users", permissions=["change"])
+    @admin.action(description=gettext_lazy("Reactivate the selected users"), permissions=["change"])
     def reactivate(self, request, queryset):
         users, skipped = actions.reactivatable(request.user, queryset)
         if not confirmed(request):
@@ -44,11 +53,13 @@ class ModeratedUserAdmin(UserAdmin):
                 self,
                 request,
                 action="reactivate",
-                title="Reactivate users",
-                question="Reactivate these people? They can log in again.",
-                button="Yes, reactivate them",
+                title=_("Reactivate users"),
+                question=_("Reactivate these people? They can log in again."),
+                button=_("Yes, reactivate them"),
                 items=users,
                 skipped=skipped,
             )
         count = actions.reactivate(request.user, users)
-        self.message_user(request, f"{count} user(s) reactivated.", messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%(count)d user reactivated.", "%(count)d users reactivated.", count) % {"count": count}, messages.SUCCESS
+        )

@@ -6,6 +6,7 @@ recorded in the admin log, on the report and on what it changed.
 
 from django.contrib import admin, messages
 from django.db.models import F
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from .. import actions
 from ..confirm import confirmation_page, confirmed
@@ -135,28 +136,32 @@ class ReportAdmin(admin.ModelAdmin):
     def _reports(self, queryset):
         return list(queryset.select_related("message__sender", "message__room", "reporter"))
 
-    @admin.action(description="Dismiss the selected reports (nothing wrong)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Dismiss the selected reports (nothing wrong)"), permissions=["change"])
     def dismiss(self, request, queryset):
         reports = self._reports(queryset)
         chosen = [r for r in reports if r.is_open]
         skipped = [
-            (_report_line(r), f"already resolved ({r.get_status_display().lower()})") for r in reports if not r.is_open
+            (_report_line(r), gettext("already resolved (%(status)s)") % {"status": r.get_status_display().lower()})
+            for r in reports
+            if not r.is_open
         ]
         if not confirmed(request):
             return confirmation_page(
                 self,
                 request,
                 action="dismiss",
-                title="Dismiss reports",
-                question="Dismiss these reports? The messages stay as they are.",
-                button="Yes, dismiss them",
+                title=gettext("Dismiss reports"),
+                question=gettext("Dismiss these reports? The messages stay as they are."),
+                button=gettext("Yes, dismiss them"),
                 items=[_report_line(r) for r in chosen],
                 skipped=skipped,
             )
         count = actions.resolve_reports(request.user, chosen, Report.Status.DISMISSED, "Resolved: dismissed.")
-        self.message_user(request, f"{count} report(s) dismissed.", messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%(count)d report dismissed.", "%(count)d reports dismissed.", count) % {"count": count}, messages.SUCCESS
+        )
 
-    @admin.action(description="Delete the reported messages", permissions=["delete_message"])
+    @admin.action(description=gettext_lazy("Delete the reported messages"), permissions=["delete_message"])
     def delete_reported_messages(self, request, queryset):
         reports = self._reports(queryset)
         reported = list({r.message_id: r.message for r in reports}.values())
@@ -166,10 +171,12 @@ class ReportAdmin(admin.ModelAdmin):
                 self,
                 request,
                 action="delete_reported_messages",
-                title="Delete reported messages",
-                question="Delete these messages? Everyone sees “This message was deleted.” instead, at once in "
-                "open tabs, and every open report on them is resolved.",
-                button="Yes, delete them",
+                title=gettext("Delete reported messages"),
+                question=gettext(
+                    "Delete these messages? Everyone sees “This message was deleted.” instead, at once in "
+                    "open tabs, and every open report on them is resolved."
+                ),
+                button=gettext("Yes, delete them"),
                 items=[_message_line(m) for m in chosen],
                 skipped=[(_message_line(m), why) for m, why in skipped],
             )
@@ -178,9 +185,9 @@ class ReportAdmin(admin.ModelAdmin):
         deleted = actions.delete_messages(request.user, chosen, why="Deleted after a report")
         # Deleting resolved the reports on those messages; the ones on messages deleted before stay.
         actions.resolve_reports(request.user, list(reported), Report.Status.MESSAGE_DELETED, "Resolved: message deleted.")
-        self.message_user(request, f"{len(deleted)} message(s) deleted; {count} report(s) resolved.", messages.SUCCESS)
+        self.message_user(request, _deleted_and_resolved(len(deleted), count), messages.SUCCESS)
 
-    @admin.action(description="Ban the senders of the reported messages", permissions=["ban"])
+    @admin.action(description=gettext_lazy("Ban the senders of the reported messages"), permissions=["ban"])
     def ban_senders(self, request, queryset):
         reports = self._reports(queryset)
         senders = list({r.message.sender_id: r.message.sender for r in reports if r.message.sender}.values())
@@ -190,10 +197,12 @@ class ReportAdmin(admin.ModelAdmin):
                 self,
                 request,
                 action="ban_senders",
-                title="Ban senders",
-                question="Ban these people? They are logged out of every open tab at once and cannot log in again "
-                "until someone reactivates them. Open reports on these messages are resolved.",
-                button="Yes, ban them",
+                title=gettext("Ban senders"),
+                question=gettext(
+                    "Ban these people? They are logged out of every open tab at once and cannot log in again "
+                    "until someone reactivates them. Open reports on these messages are resolved."
+                ),
+                button=gettext("Yes, ban them"),
                 items=chosen,
                 skipped=skipped,
             )
@@ -206,7 +215,21 @@ class ReportAdmin(admin.ModelAdmin):
             Report.Status.SENDER_BANNED,
             "Resolved: sender banned.",
         )
-        self.message_user(request, f"{banned} user(s) banned; {count} report(s) resolved.", messages.SUCCESS)
+        self.message_user(request, _banned_and_resolved(banned, count), messages.SUCCESS)
+
+
+def _resolved(count):
+    return ngettext("%(count)d report resolved", "%(count)d reports resolved", count) % {"count": count}
+
+
+def _deleted_and_resolved(deleted, resolved):
+    deleted_text = ngettext("%(count)d message deleted", "%(count)d messages deleted", deleted) % {"count": deleted}
+    return gettext("%(deleted)s; %(resolved)s.") % {"deleted": deleted_text, "resolved": _resolved(resolved)}
+
+
+def _banned_and_resolved(banned, resolved):
+    banned_text = ngettext("%(count)d user banned", "%(count)d users banned", banned) % {"count": banned}
+    return gettext("%(deleted)s; %(resolved)s.") % {"deleted": banned_text, "resolved": _resolved(resolved)}
 
 
 def _report_line(report):

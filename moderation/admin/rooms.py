@@ -16,6 +16,7 @@ from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import username_key
 from rooms.attachments import file_response
@@ -222,7 +223,7 @@ class MessageAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)  # deleting rows would skip the live removal
         return actions
 
-    @admin.action(description="Delete the selected messages (shown as deleted)", permissions=["soft_delete"])
+    @admin.action(description=gettext_lazy("Delete the selected messages (shown as deleted)"), permissions=["soft_delete"])
     def delete_messages(self, request, queryset):
         chosen, skipped = actions.deletable(queryset.select_related("room", "sender"))
         if not confirmed(request):
@@ -230,15 +231,21 @@ class MessageAdmin(admin.ModelAdmin):
                 self,
                 request,
                 action="delete_messages",
-                title="Delete messages",
-                question="Delete these messages? Everyone sees “This message was deleted.” instead, at once in "
-                "open tabs, and the text is gone.",
-                button="Yes, delete them",
+                title=gettext("Delete messages"),
+                question=gettext(
+                    "Delete these messages? Everyone sees “This message was deleted.” instead, at once in "
+                    "open tabs, and the text is gone."
+                ),
+                button=gettext("Yes, delete them"),
                 items=[_message_line(m) for m in chosen],
                 skipped=[(_message_line(m), why) for m, why in skipped],
             )
         deleted = actions.delete_messages(request.user, chosen)  # their open reports are resolved with them
-        self.message_user(request, f"{len(deleted)} message(s) deleted.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d message deleted.", "%(count)d messages deleted.", len(deleted)) % {"count": len(deleted)},
+            messages.SUCCESS,
+        )
 
 
 def _message_line(message):

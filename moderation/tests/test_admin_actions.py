@@ -15,7 +15,7 @@ from rooms.groups import room_group
 from rooms.models import Message
 from moderation.models import Report
 
-from .helpers import run_action
+from .helpers import changelist, run_action
 
 
 def log_of(obj):
@@ -74,7 +74,7 @@ def test_ban_deactivates_closes_sockets_and_logs_each(mod_client, moderator, ali
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(mod_client, User, "ban", [alice, bob])
 
-    assert "2 user(s) banned" in response.text
+    assert "2 users banned" in response.text
     assert list(User.objects.filter(is_active=False).order_by("username").values_list("username", flat=True)) == [
         "alice",
         "bob",
@@ -133,7 +133,7 @@ def test_reactivate_asks_then_lets_people_log_in_again(mod_client, alice):
     response = run_action(mod_client, User, "reactivate", [alice])
 
     assert "Reactivate these people?" in page.text
-    assert "1 user(s) reactivated" in response.text
+    assert "1 user reactivated" in response.text
     alice.refresh_from_db()
     assert alice.is_active
     assert log_of(alice) == [("mod", CHANGE, "Reactivated: can log in again.")]
@@ -181,7 +181,7 @@ def test_dismiss_resolves_open_reports_and_logs_them(mod_client, moderator, repo
     response = run_action(mod_client, Report, "dismiss", [reported["of_fine"]])
 
     assert "Dismiss these reports?" in page.text
-    assert "1 report(s) dismissed" in response.text
+    assert "1 report dismissed" in response.text
     report = Report.objects.get(pk=reported["of_fine"].pk)
     assert (report.status, report.resolved_by) == (Report.Status.DISMISSED, moderator)
     assert report.resolved_at is not None
@@ -211,7 +211,7 @@ def test_delete_messages_asks_then_deletes_like_the_sender_and_logs(
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(mod_client, Message, "delete_messages", [rude])
 
-    assert "1 message(s) deleted" in response.text
+    assert "1 message deleted" in response.text
     rude.refresh_from_db()
     assert rude.deleted_at is not None and rude.body == ""
     assert any(group == room_group(rude.room_id) and f'id="message-{rude.pk}"' in html for group, html in spied_frames)
@@ -236,7 +236,7 @@ def test_deleted_messages_are_left_alone(mod_client, moderator, reported):
 def test_delete_reported_messages_resolves_every_open_report_on_them(mod_client, reported):
     response = run_action(mod_client, Report, "delete_reported_messages", [reported["by_alice"]])
 
-    assert "1 message(s) deleted; 2 report(s) resolved" in response.text
+    assert "1 message deleted; 2 reports resolved" in response.text
     rude = Message.objects.get(pk=reported["rude"].pk)
     assert rude.deleted_at is not None and rude.body == ""
     assert log_of(rude) == [
@@ -255,7 +255,7 @@ def test_ban_sender_bans_and_resolves_every_open_report_on_the_message(
         response = run_action(mod_client, Report, "ban_senders", [reported["by_alice"]])
 
     assert "Ban these people?" in page.text and "bob" in page.text
-    assert "1 user(s) banned; 2 report(s) resolved" in response.text
+    assert "1 user banned; 2 reports resolved" in response.text
     bob.refresh_from_db()
     assert not bob.is_active
     assert closed_sockets == [live.user_group(bob.pk)]
@@ -282,3 +282,16 @@ def test_ban_sender_skips_staff_for_moderators(mod_client, group, alice, carol, 
 
     assert "only a superuser can ban them" in page.text
     assert "Yes, ban them" not in page.text
+
+
+def test_a_moderator_with_a_chinese_profile_moderates_in_chinese(mod_client, moderator, alice, bob,
+                                                                   django_capture_on_commit_callbacks):
+    moderator.language = "zh-hans"
+    moderator.save()
+    listing = mod_client.get(changelist(User)).text
+    assert "封禁所选用户（停用并断开连接）" in listing and "重新启用所选用户" in listing
+    page = run_action(mod_client, User, "ban", [alice, moderator], confirm=False)
+    assert "要封禁这些人吗？" in page.text and "是的，封禁" in page.text and "这是你自己" in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(mod_client, User, "ban", [alice])
+    assert "已封禁 1 位用户：已停用并断开连接。" in response.text

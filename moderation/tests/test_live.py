@@ -38,7 +38,7 @@ async def test_the_ban_action_closes_every_tab_of_that_person_and_is_logged(laye
 
     response = await as_moderator(moderator, User, "ban", [alice])
 
-    assert "1 user(s) banned" in response.text
+    assert "1 user banned" in response.text
     for tab in (first_tab, second_tab):
         closed = await tab.receive_output(timeout=3)
         assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_DEACTIVATED)
