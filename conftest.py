@@ -93,6 +93,17 @@ def _fast_passwords_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: the test client's requests run in the test's thread, and a
+    Chinese request leaves Chinese active there (LocaleMiddleware activates, nothing resets)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _site_origin(settings):
     """The site's pages are at http://127.0.0.1, the Origin the tests' sockets send
     (rooms/tests/sockets.py): tests run with DEBUG off, so only trusted origins open one."""
