@@ -220,9 +220,26 @@ class LiveServer:
             command = servers.command(self.server, port=self.port, **options)
         else:
             command = [part.replace("{port}", str(self.port)) for part in command]
+        self.command, self.env = command, env
         self.log = open(log_path, "ab")  # a server started again on its port writes after its first life
-        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait_until_up(log_path)
+        self._start()
+
+    def _start(self):
+        self.process = subprocess.Popen(self.command, cwd=BASE_DIR, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_until_up(self.log.name)
+
+    def kill(self):
+        """As a crash would: SIGKILL, no goodbyes to its sockets."""
+        self.process.kill()
+        self.process.wait()
+
+    def restart(self):
+        """The same command on the same port, after a stop or a kill."""
+        if self.process.poll() is None:
+            self.stop()
+        if self.log.closed:
+            self.log = open(self.log.name, "ab")
+        self._start()
 
     def _wait_until_up(self, log_path, timeout=30):
         deadline = time.monotonic() + timeout
