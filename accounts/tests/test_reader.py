@@ -205,7 +205,8 @@ def test_a_saved_chinese_profile_page(client, alice):
     alice.save()
     client.force_login(alice)
     page = client.get(PROFILE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    for words in ("你的个人资料", "昵称和头像", "外观和通知", "跟随系统", "语言和时区", "修改密码"):
+    for words in ("你的个人资料", "昵称和头像", "外观和通知", "跟随系统", "语言和时区", "修改密码",
+                  '<span class="nav-label">聊天</span>', '<span class="nav-label">退出登录</span>', "跳到主要内容"):
         assert words in page
     response = client.post(PROFILE, {"action": "privacy"}, follow=True)
     assert "隐私设置已保存。" in response.content.decode()

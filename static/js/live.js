@@ -190,7 +190,7 @@
     presence: function (frame) {
       document.querySelectorAll(".presence-" + Number(frame.user)).forEach(function (dot) {
         dot.classList.toggle("online", !!frame.online);
-        dot.title = frame.online ? "Online" : "Offline";
+        dot.title = frame.online ? gettext("Online") : gettext("Offline");
         var words = dot.querySelector(".visually-hidden");
         if (words) words.textContent = frame.online ? "online" : "offline";
       });
