@@ -175,6 +175,7 @@ class Row:
     server: str = asgi_servers.PRODUCTION
     app: str = "product"  # | "textbook"
     burst: bool = False  # all messages at once, one per sender
+    metrics: bool = True  # CHAT_METRICS (core/metrics.py): off for the --metrics-off comparison
 
     @property
     def senders(self):
@@ -220,6 +221,7 @@ class FanoutResult:
     connect_failures: int = 0
     max_send_lag_ms: float = 0.0
     log_problems: list = field(default_factory=list)
+    peak_connections: int = 0  # PostgreSQL connections of the server processes, at most at once
 
     @property
     def label(self):
@@ -385,6 +387,42 @@ class CpuWindow:
 # --- Throwaway database and Redis -----------------------------------------------------------
 
 
+class PeakConnections:
+    """
+    The most PostgreSQL connections the server processes held at once while the row ran:
+    pg_stat_activity sampled every 20 ms (each process names itself chat-<pid>; production
+    pools DATABASE_POOL_MAX_SIZE per process, chatsite/settings.py).
+    """
+
+    def __init__(self, postgres_url, pids):
+        import threading
+
+        self.url, self.names = postgres_url, [f"chat-{pid}" for pid in pids]
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        import psycopg
+
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as conn:
+            while not self._stop.is_set():
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY(%s)", [self.names]
+                ).fetchone()
+                self.peak = max(self.peak, count)
+                time.sleep(0.02)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+        return self.peak
+
+
 class Backends:
     """
     The throwaway database and the Redis URL for one set-up, and the environment that the
@@ -417,8 +455,9 @@ class Backends:
             with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
 
-    def env(self, rate_limit=None):
+    def env(self, rate_limit=None, metrics=True):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+        env["CHAT_METRICS"] = "1" if metrics else "0"
         env.update(
             DJANGO_SETTINGS_MODULE="chatsite.settings",
             PYTHONPATH=str(ROOT),
@@ -1000,7 +1039,8 @@ def run_fanout(row, backends, logdir, side, tag):
     override = row.rate_limit_override
     backends.flush_redis()
     room_id, sessions = make_fixtures(backends, tag, row.clients)
-    with Servers(row.processes, backends.env(override), logdir, tag, row.server, row.app) as servers:
+    with Servers(row.processes, backends.env(override, row.metrics), logdir, tag, row.server, row.app) as servers:
+        connections = PeakConnections(backends.postgres_url, servers.pids).start() if row.db == "postgres" else None
         clients = Clients(room_id, sessions, servers.ports, Traffic(row.messages, row.senders, row.rate), side)
         try:
             connected, failures, connect_seconds = clients.connected()
@@ -1013,6 +1053,7 @@ def run_fanout(row, backends, logdir, side, tag):
             window.stop()
         finally:
             clients.close()
+            peak_connections = connections.stop() if connections else 0
         peak = servers.peak_mb()
     latencies = merged_latencies(replies)
     first = min(r["first_send_ns"] for r in replies if r["first_send_ns"])
@@ -1045,6 +1086,7 @@ def run_fanout(row, backends, logdir, side, tag):
         connect_failures=failures,
         max_send_lag_ms=max(r["max_send_lag"] for r in replies) * 1000,
         log_problems=servers.problems(),
+        peak_connections=peak_connections,
     )
 
 
@@ -1105,7 +1147,7 @@ def markdown_table(headers, rows):
 def fanout_table(results):
     headers = [
         "app", "server", "clients", "rate", "procs", "layer", "db", "msgs", "p50 ms", "p99 ms", "max ms",
-        "deliv/s", "µs CPU/deliv", "lost", "dup", "ooo", "refused", "server CPU", "peak MB",
+        "deliv/s", "µs CPU/deliv", "lost", "dup", "ooo", "refused", "server CPU", "peak MB", "PG conns", "metrics",
     ]  # fmt: skip
     rows = []
     for r in results:
@@ -1118,6 +1160,7 @@ def fanout_table(results):
                 f"{r.per_second:,.0f}", f"{r.cpu_per_delivery_us:.1f}",
                 r.lost, r.duplicated, r.out_of_order, r.refused,
                 f"{100 * r.server_cpu / r.window_seconds:.0f} %", f"{r.peak_mb:.0f}",
+                r.peak_connections if row.db == "postgres" else "–", "on" if row.metrics else "off",
             ]
         )  # fmt: skip
     return markdown_table(headers, rows)
@@ -1357,6 +1400,10 @@ def parse_args(argv=None):
     )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server, no database (%(default)s)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis URL; a database other than 0 is flushed (%(default)s)")
+    parser.add_argument(
+        "--metrics-off", action="store_true",
+        help="run each row twice, with the Prometheus metrics on and off (CHAT_METRICS=0), to show what they cost",
+    )  # fmt: skip
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (their folder is printed)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -1375,6 +1422,7 @@ def parse_args(argv=None):
         args.plan = [(args.db, args.layer, rows, args.idle)]
         args.seconds = args.seconds or 20.0
     args.apps = ["product", "textbook"] if args.compare else ["product"]
+    args.metrics_modes = [True, False] if args.metrics_off else [True]
     for db, layer, rows, _ in args.plan:
         if layer == "memory" and any(p > 1 for _, _, p, _ in rows):
             parser.error("the in-memory layer works with one process only: use --layer redis for --processes 2")
@@ -1424,8 +1472,8 @@ def main(argv=None):
                     else:
                         messages = args.messages or max(1, round(rate * args.seconds))
                     for server in args.servers:
-                        for app in args.apps:
-                            row = Row(clients, rate, messages, processes, layer, db, server, app, burst)
+                        for app, metrics in [(app, metrics) for app in args.apps for metrics in args.metrics_modes]:
+                            row = Row(clients, rate, messages, processes, layer, db, server, app, burst, metrics)
                             if row.rate_limit_override and server == args.servers[0] and app == "product":
                                 notes.append(
                                     f"C={clients} {'burst' if burst else f'at {rate:g} msg/s'} ({db}/{layer}): {row.senders} "
@@ -1434,7 +1482,7 @@ def main(argv=None):
                                 )
                             what = f"a burst of {messages} messages" if burst else f"{rate:g} msg/s, {messages} messages"
                             print(f"  {app} on {server}, {db}/{layer}: {clients} clients, {what} from {row.senders} senders, "
-                                  f"{processes} process(es) ...", flush=True)  # fmt: skip
+                                  f"{processes} process(es), metrics {'on' if metrics else 'off'} ...", flush=True)  # fmt: skip
                             n += 1
                             result = run_fanout(row, backends, workdir, side, f"{db[:2]}{layer[:2]}f{n}")
                             print(f"    p99 {result.percentile_ms(0.99):.1f} ms, {result.per_second:,.0f} deliveries/s, "
