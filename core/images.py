@@ -16,6 +16,7 @@ from io import BytesIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 INVALID = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
@@ -35,15 +36,21 @@ class PictureError(ValueError):
     """A picture that cannot be taken; the message says why, for the person who sent it."""
 
 
-def too_many_pixels(image, name="The picture"):
+def too_many_pixels(image, name=None):
     """The refusal for image (opened, not decoded) when it has too many pixels, else None."""
     limit = settings.IMAGE_MAX_PIXELS
     if image.width * image.height <= limit:
         return None
-    return (
-        f"{name} has too many pixels ({image.width:,} × {image.height:,}); pictures can have at most "
-        f"{limit:,} pixels ({limit / 1_000_000:g} megapixels)."
-    )
+    return _(
+        "%(name)s has too many pixels (%(width)s × %(height)s); pictures can have at most "
+        "%(limit)s pixels (%(megapixels)s megapixels)."
+    ) % {
+        "name": name or _("The picture"),
+        "width": f"{image.width:,}",
+        "height": f"{image.height:,}",
+        "limit": f"{limit:,}",
+        "megapixels": f"{limit / 1_000_000:g}",
+    }
 
 
 _slots_lock = threading.Lock()
@@ -63,7 +70,7 @@ def decoding():
     """One of the IMAGE_DECODES_AT_ONCE decoding slots, waited for up to IMAGE_DECODE_WAIT_SECONDS."""
     semaphore = _semaphore()
     if not semaphore.acquire(timeout=settings.IMAGE_DECODE_WAIT_SECONDS):
-        raise PictureError("The server is busy with other pictures. Try again in a moment.")
+        raise PictureError(_("The server is busy with other pictures. Try again in a moment."))
     try:
         yield
     finally:
@@ -100,11 +107,11 @@ def shrunk(image, box, *, fit=False):
 def resized_avatar(upload):
     """A square PNG/JPEG of AVATAR_SIZE pixels made from the upload, or ValidationError."""
     if upload.size > settings.AVATAR_MAX_BYTES:
-        raise ValidationError(f"The image is too large: at most {settings.AVATAR_MAX_BYTES // (1024 * 1024)} MB.")
+        raise ValidationError(_("The image is too large: at most %(mb)s MB.") % {"mb": settings.AVATAR_MAX_BYTES // (1024 * 1024)})
     try:
         upload.seek(0)
         with Image.open(upload) as probe:  # reads the header only
-            if refusal := too_many_pixels(probe, "The image"):
+            if refusal := too_many_pixels(probe, _("The image")):
                 raise ValidationError(refusal)
             probe.verify()
         upload.seek(0)
@@ -119,5 +126,5 @@ def resized_avatar(upload):
     except PictureError as error:
         raise ValidationError(str(error)) from None
     except INVALID:
-        raise ValidationError("Upload a valid image (PNG, JPEG, GIF or WebP).") from None
+        raise ValidationError(_("Upload a valid image (PNG, JPEG, GIF or WebP).")) from None
     return ContentFile(out.getvalue(), name=f"avatar.{'png' if has_alpha else 'jpg'}")

@@ -210,3 +210,13 @@ def test_a_saved_chinese_profile_page(client, alice):
         assert words in page
     response = client.post(PROFILE, {"action": "privacy"}, follow=True)
     assert "隐私设置已保存。" in response.content.decode()
+
+
+def test_a_chinese_reader_is_told_in_chinese_that_an_avatar_is_not_a_picture(client, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    bad = SimpleUploadedFile("me.png", b"not a picture", content_type="image/png")
+    response = client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": bad}, **CHINESE_BROWSER)
+    assert response.status_code == 422
+    assert "请上传有效的图片（PNG、JPEG、GIF 或 WebP）。" in response.content.decode()
