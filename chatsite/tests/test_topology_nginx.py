@@ -17,19 +17,12 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chatsite.tests.topology import SITE_HOST, Client, Nginx, production_env
+from chatsite.tests.topology import MARKS, SITE_HOST, Client, Nginx, production_env
 from conftest import PASSWORD, LiveServer
 from rooms.models import Message
 from rooms.tests.test_multiprocess import friends_in_a_room, session_for  # noqa: F401 (fixture)
 
-pytestmark = [
-    pytest.mark.topology,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
-        reason="topology tests run on PostgreSQL + Redis (CI's second pass)",
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")

@@ -13,23 +13,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
-import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
+from chatsite.tests.topology import MARKS
 from conftest import LiveServer, server_env
 from friends.models import Friendship
 from rooms.models import Room
 from rooms.tests.test_multiprocess import Tab, session_for
 
-pytestmark = [
-    pytest.mark.topology,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="topology tests run on PostgreSQL + Redis (CI's second pass)",
-    ),
-]
+pytestmark = MARKS
 
 
 class ConnectionCounter:

@@ -20,26 +20,18 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import websockets
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
-from chatsite.tests.topology import SITE_HOST, Nginx, production_env
+from chatsite.tests.topology import MARKS, SITE_HOST, Nginx, production_env
 from conftest import LiveServer
 from friends.models import Friendship
 from realtime.presence import ProcessPresence
 from rooms.models import Membership, Message, Room
 from rooms.tests.test_multiprocess import session_for
 
-pytestmark = [
-    pytest.mark.topology,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
-        reason="topology tests run on PostgreSQL + Redis (CI's second pass)",
-    ),
-]
+pytestmark = MARKS
 
 PEOPLE, TABS_EACH = int(os.environ.get("STORM_PEOPLE", 200)), 10  # 2,000 sockets (fewer while developing)
 # The target is 15 s; how long it takes is a figure (printed, and in the README), not

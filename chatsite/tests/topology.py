@@ -19,6 +19,18 @@ import redis
 from conftest import free_port
 
 
+# Every topology test: marked, transactional (servers in other processes share the database),
+# and run in CI's PostgreSQL + Redis pass.
+MARKS = [
+    pytest.mark.topology,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
+        reason="topology tests run on PostgreSQL + Redis (CI's second pass)",
+    ),
+]
+
+
 def program(name, *candidates):
     """The path of a program the topology needs: skipped here without it, failed in CI."""
     for candidate in (name, *candidates):
