@@ -28,7 +28,7 @@ def test_user_admin_bans_by_deactivating_after_a_confirmation(admin_client_logge
     confirmation = admin_client_logged_in.post("/admin/accounts/user/", selection)
     assert "Ban these people?" in confirmation.content.decode()
     response = admin_client_logged_in.post("/admin/accounts/user/", {**selection, "post": "yes"}, follow=True)
-    assert "1 user(s) banned" in response.content.decode()
+    assert "1 user banned" in response.content.decode()
     alice.refresh_from_db()
     bob.refresh_from_db()
     assert (alice.is_active, bob.is_active) == (False, True)
