@@ -150,7 +150,7 @@ async def test_the_async_path_uses_the_saved_language_and_time_zone(alice, bob, 
     response = await client.get(reverse("rooms:room", args=[old_message.room_id]), headers={"Accept-Language": "en"})
     assert response.status_code == 200
     assert html_lang(response) == "zh-hans"
-    assert "6 Jan 2025, 07:30" in response.content.decode()
+    assert "2025年1月6日 07:30" in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -220,3 +220,35 @@ def test_a_chinese_reader_is_told_in_chinese_that_an_avatar_is_not_a_picture(cli
     response = client.post(PROFILE, {"action": "profile", "nickname": "Alice", "avatar": bad}, **CHINESE_BROWSER)
     assert response.status_code == 422
     assert "请上传有效的图片（PNG、JPEG、GIF 或 WebP）。" in response.content.decode()
+
+
+def test_a_chinese_reader_reads_dates_in_chinese(client, alice, bob, old_message):
+    bob.language, bob.time_zone = "zh-hans", "Asia/Shanghai"
+    bob.save()
+    client.force_login(bob)
+    page = client.get(reverse("rooms:room", args=[old_message.room_id])).content.decode()
+    assert "2025年1月6日 07:30" in page
+
+
+def test_yesterday_says_so_in_the_readers_language(client, alice, bob, old_message):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    yesterday = timezone.now() - timedelta(days=1)
+    Message.objects.filter(pk=old_message.pk).update(created_at=yesterday)
+    clock = timezone.localtime(yesterday).strftime("%H:%M")  # UTC: no zone saved
+    client.force_login(alice)
+    assert f"Yesterday, {clock}" in client.get(reverse("rooms:room", args=[old_message.room_id])).content.decode()
+    alice.language = "zh-hans"
+    alice.save()
+    assert f"昨天 {clock}" in client.get(reverse("rooms:room", args=[old_message.room_id])).content.decode()
+
+
+def test_a_chinese_reader_searches_in_chinese(client, alice, bob, old_message):
+    Message.objects.post(old_message.room, bob, "我们明天用微信聊天吧")
+    client.force_login(alice)
+    page = client.get(reverse("rooms:search"), {"q": "微信"}, **CHINESE_BROWSER).content.decode()
+    assert "<h1>搜索消息</h1>" in page and "我们明天用<mark>微信</mark>聊天吧" in page
+    nothing = client.get(reverse("rooms:search"), {"q": "微博"}, **CHINESE_BROWSER).content.decode()
+    assert "没有与“微博”匹配的消息。" in nothing

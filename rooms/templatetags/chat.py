@@ -1,9 +1,13 @@
 """The chat page's tags: short, local times (cheap: the room list has hundreds), the emoji palette."""
 
 import hashlib
+from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.emoji import PALETTE
 
@@ -18,8 +22,13 @@ def _short(value, with_time):
     today = timezone.localdate()
     if local.date() == today:
         return clock
-    day = f"{local.day} {local:%b}" if local.year == today.year else f"{local.day} {local:%b %Y}"
-    return f"{day}, {clock}" if with_time else day
+    if local.date() == today - timedelta(days=1):
+        day = _("Yesterday")
+    elif local.year == today.year:
+        day = date_format(local, pgettext("a day of this year (Django date format)", "j M"))
+    else:
+        day = date_format(local, pgettext("a day of another year (Django date format)", "j M Y"))
+    return _("%(day)s, %(time)s") % {"day": day, "time": clock} if with_time else day
 
 
 @register.filter
@@ -30,13 +39,14 @@ def digest(values):
 
 @register.filter
 def when(value):
-    """A time in the room list: "14:05" today, "12 Mar" this year, else "12 Mar 2025"."""
+    """A time in the room list: "14:05" today, "Yesterday", "12 Mar" this year, else "12 Mar 2025"
+    (in the reader's language and time zone: "昨天", "3月12日")."""
     return _short(value, with_time=False)
 
 
 @register.filter
 def stamp(value):
-    """A message's time: "14:05" today, else "12 Mar, 14:05" (or "12 Mar 2025, 14:05")."""
+    """A message's time: "14:05" today, else "Yesterday, 14:05", "12 Mar, 14:05" (or "12 Mar 2025, 14:05")."""
     return _short(value, with_time=True)
 
 
