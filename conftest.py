@@ -198,6 +198,7 @@ def server_env(extra=None):
     )
     env["DEBUG"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
+    env["CHAT_TEST_SERVER"] = "1"  # chatsite/tests/live.py: fresh content types after each flush
     env.update(extra or {})
     return env
 

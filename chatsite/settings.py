@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+if env.bool("CHAT_TEST_SERVER", default=False):  # the tests' live servers only (chatsite/tests/live.py)
+    MIDDLEWARE.insert(0, "chatsite.tests.live.FreshContentTypes")
+
 ROOT_URLCONF = "chatsite.urls"
 
 TEMPLATES = [
