@@ -172,6 +172,17 @@ async def sockets():
 # --- Live server ----------------------------------------------------------------------------
 
 
+def stop_process(process, patience=10):
+    """SIGTERM, and SIGKILL if it has not exited within patience seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(patience)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -260,13 +271,7 @@ class LiveServer:
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

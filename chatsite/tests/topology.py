@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 
 # Every topology test: marked, transactional (servers in other processes share the database),
@@ -80,12 +80,7 @@ class RedisProcess:
         self.process.wait(10)
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
         self.log.close()
 
 
@@ -231,9 +226,7 @@ class Nginx:
         return (self.directory / "access.log").read_text()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        stop_process(self.process)
         self.log.close()
 
 
