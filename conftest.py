@@ -154,13 +154,14 @@ def carol(db):
 @pytest.fixture
 async def sockets():
     """Open people's chat sockets (`await sockets(alice)`, or `sockets(alice, cookie=...)` for
-    a given session); every one is closed after the test."""
+    a given session, `headers=[...]` for more handshake headers); every one is closed after
+    the test."""
     from rooms.tests.sockets import connect
 
     opened = []
 
-    async def open_socket(user, cookie=None):
-        socket = await connect(user, cookie=cookie)
+    async def open_socket(user, cookie=None, headers=()):
+        socket = await connect(user, cookie=cookie, headers=headers)
         opened.append(socket)
         return socket
 

@@ -28,6 +28,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import translation
 
 from core import context, metrics
 from core.cached import remember
@@ -36,7 +38,7 @@ from . import protocol, registry
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
-from .publish import apublish, user_group
+from .publish import apublish, frame_for, user_group
 from .sessions import session_digest
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,23 @@ def _handshake(user):
     return set(groups), audience, open_sockets
 
 
+def reader_language(scope, user):
+    """
+    The language of the socket's reader, chosen as for their pages: a language saved in their
+    profile (`user.language`, where the user model has one), else the switcher's cookie or the
+    browser's Accept-Language (Django's own choice, from the handshake's headers).
+    """
+    saved = getattr(user, "language", "")
+    if saved:
+        return translation.get_supported_language_variant(saved)
+    request = HttpRequest()
+    request.COOKIES = scope.get("cookies") or {}
+    for name, value in scope.get("headers") or ():
+        if name == b"accept-language":
+            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
+    return translation.get_language_from_request(request)
+
+
 @database_sync_to_async
 def _is_active(user_id):
     return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
@@ -115,6 +134,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     hub = None
     early_frames = None
     server_send = None
+    language = settings.LANGUAGE_CODE  # the reader's (reader_language), for frames and errors
 
     counted = False  # in chat_websockets_open
 
@@ -128,6 +148,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user, self.user_id = user, user.pk
+        self.language = reader_language(self.scope, user)
         self.server_send = self.scope.get(SERVER_SEND)
         self.session = session_digest(self.scope["session"].session_key)
         self.state = {}  # what the apps' handlers keep per socket
@@ -213,16 +234,17 @@ class SocketConsumer(AsyncWebsocketConsumer):
             # Deactivated, and the event that closes its sockets has not arrived (yet).
             await self.close(code=CLOSE_DEACTIVATED)
             return
-        try:
-            frame = self._parse(text_data)
-            handler = registry.frame_handlers.get(frame.get("type"))
-            if handler is None:
-                raise FrameError(f"Unknown frame type: {str(frame.get('type'))[:40]!r}.")
-            await handler(self, frame)
-        except FrameError as error:
-            await self.send(text_data=protocol.error(error.text, **error.fields))
-        except ValidationError as error:  # a rule of the apps' models, said for the person
-            await self.send(text_data=protocol.error(" ".join(error.messages)))
+        with translation.override(self.language):  # answers and errors in the reader's language
+            try:
+                frame = self._parse(text_data)
+                handler = registry.frame_handlers.get(frame.get("type"))
+                if handler is None:
+                    raise FrameError(f"Unknown frame type: {str(frame.get('type'))[:40]!r}.")
+                await handler(self, frame)
+            except FrameError as error:
+                await self.send(text_data=protocol.error(str(error.text), **error.fields))
+            except ValidationError as error:  # a rule of the apps' models, said for the person
+                await self.send(text_data=protocol.error(" ".join(str(m) for m in error.messages)))
 
     @staticmethod
     def _parse(text_data):
@@ -240,21 +262,24 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     async def hub_message(self, message, outgoing=None):
         """A publication to one of this socket's groups: its event, then its frame (`outgoing`,
-        the frame as the ASGI message the hub built once for every socket)."""
+        the frame in this reader's language as the ASGI message the hub built once for every
+        socket of that language)."""
         event = message.get("event")
         if event:
             await self.on_event(event)
-        if not message.get("html"):
-            return
+        if outgoing is None:
+            if not message.get("html"):
+                return
+            outgoing = {"type": "websocket.send", "text": frame_for(message["html"], self.language)}
         if self.early_frames is not None:
-            self.early_frames.append(message["html"])
+            self.early_frames.append(outgoing["text"])
         elif self.server_send is not None:
             # Straight to the server: Channels' send and the session middleware's wrapper
             # around it (which asks the session whether it changed, frame after frame) have
             # nothing to do for a frame to a socket.
-            await self.server_send(outgoing or {"type": "websocket.send", "text": message["html"]})
+            await self.server_send(outgoing)
         else:
-            await self.send(text_data=message["html"])
+            await self.send(text_data=outgoing["text"])
 
     async def on_event(self, event):
         kind = event.get("kind")

@@ -16,6 +16,7 @@ import logging
 from collections import defaultdict
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from core import metrics
 
@@ -89,17 +90,22 @@ class Hub:
     async def deliver(self, message):
         """
         Hand one layer message to the local sockets of its group: its event to each, and its
-        frame as one ASGI message built once for all of them (`SocketConsumer.hub_message`).
+        frame as one ASGI message built once for all of them, or once per language
+        (`SocketConsumer.hub_message`).
         """
         exclude = message.get("exclude_user")
         html = message.get("html")
-        outgoing = {"type": "websocket.send", "text": html} if html else None
+        if isinstance(html, dict):  # one text per language (publish.per_language)
+            by_language = {code: {"type": "websocket.send", "text": text} for code, text in html.items()}
+            default = by_language[settings.LANGUAGE_CODE]
+        else:
+            by_language, default = {}, ({"type": "websocket.send", "text": html} if html else None)
         delivered = 0
         for consumer in list(self.sockets.get(message["group"], ())):
             if exclude is not None and consumer.user_id == exclude:
                 continue
             try:
-                await consumer.hub_message(message, outgoing)
+                await consumer.hub_message(message, by_language.get(consumer.language, default))
                 delivered += 1
             except OSError:
                 # The client went away (uvicorn says so when a frame is sent; daphne drops the

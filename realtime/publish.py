@@ -3,7 +3,7 @@ Publishing frames to groups of sockets, on every server process.
 
 A group is a name an app chooses (`rooms` uses "room.<id>"); `user_group(user_id)` is every
 socket of one person. A publication carries a frame (text the sockets send as it is, rendered
-once for all of them) and/or an event (a dict the sockets act on: join a group, close...; see
+once for all of them, or once per language of the site: `per_language`) and/or an event (a dict the sockets act on: join a group, close...; see
 `realtime.registry`). It costs one channel-layer message per process, whatever the number of
 sockets (realtime.hub).
 
@@ -20,7 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone, translation
 
 from core import metrics
 
@@ -32,6 +34,28 @@ HUB_MESSAGE = "hub.message"
 def user_group(user_id):
     """Every open socket of one person, on every process."""
     return f"user.{user_id}"
+
+
+def per_language(render):
+    """
+    A frame for readers of every language of the site, `{code: render()}` with each code's
+    translations active: the hub hands each socket its reader's (`SocketConsumer.language`).
+    Rendered in the site's default time zone, not the publisher's: times in frames are
+    `<time datetime>` elements the page shows in its reader's zone.
+    """
+    frames = {}
+    with timezone.override(None):
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                frames[code] = render()
+    return frames
+
+
+def frame_for(frame, language):
+    """The text of `frame` (one text, or `per_language`'s dict) for a reader of `language`."""
+    if isinstance(frame, dict):
+        return frame.get(language) or frame[settings.LANGUAGE_CODE]
+    return frame
 
 
 def layer_message(group, frame="", event=None, exclude_user=None):

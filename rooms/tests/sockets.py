@@ -27,9 +27,10 @@ def session_cookie(user):
     return client.cookies["sessionid"].value
 
 
-async def connect(user, cookie=None):
-    """A socket of user's (or of the session with this cookie; anonymous when both are None)."""
-    headers = [(b"origin", b"http://127.0.0.1")]
+async def connect(user, cookie=None, headers=()):
+    """A socket of user's (or of the session with this cookie; anonymous when both are None),
+    with any more `headers` (`[(b"accept-language", b"zh-CN")]`, say)."""
+    headers = [(b"origin", b"http://127.0.0.1"), *headers]
     if user is not None and cookie is None:
         cookie = await session_cookie(user)
     if cookie is not None:
