@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.text import without_bidi_controls
@@ -164,6 +165,10 @@ class User(AbstractUser):
 
     @property
     def display_name(self):
+        """The name others see: the nickname; a deleted account's in the reader's language (the
+        nickname stored, DELETED_NICKNAME, is English)."""
+        if self.deleted_at is not None:
+            return gettext("Deleted user")
         return self.nickname or self.username
 
     @property

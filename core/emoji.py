@@ -5,6 +5,8 @@ The emoji palette beside the message box: plain Unicode characters, rendered by 
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class EmojiGroup:
@@ -14,7 +16,7 @@ class EmojiGroup:
 
 PALETTE = (
     EmojiGroup(
-        "Smileys",
+        _("Smileys"),
         (
             ("😀", "grinning face"),
             ("😂", "face with tears of joy"),
@@ -39,7 +41,7 @@ PALETTE = (
         ),
     ),
     EmojiGroup(
-        "Gestures",
+        _("Gestures"),
         (
             ("👍", "thumbs up"),
             ("👎", "thumbs down"),
@@ -57,7 +59,7 @@ PALETTE = (
         ),
     ),
     EmojiGroup(
-        "Hearts",
+        _("Hearts"),
         (
             ("❤️", "red heart"),
             ("🧡", "orange heart"),
@@ -70,7 +72,7 @@ PALETTE = (
         ),
     ),
     EmojiGroup(
-        "Things",
+        _("Things"),
         (
             ("🎉", "party popper"),
             ("🎂", "birthday cake"),
@@ -89,7 +91,7 @@ PALETTE = (
         ),
     ),
     EmojiGroup(
-        "Symbols",
+        _("Symbols"),
         (
             ("✅", "check mark button"),
             ("❌", "cross mark"),

@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from django.utils.translation import gettext as _
+
 # Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a name
 # they can make "gpj.exe" read as "exe.jpg" or push the text around it.
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
@@ -20,13 +22,17 @@ def without_control_characters(text):
 def clean_text(value, *, what, max_length, error):
     """
     Trimmed text without NUL characters (PostgreSQL refuses them), 1..max_length long, else
-    `error` (an exception class taking the message) saying what is wrong with `what`.
+    `error` (an exception class taking the message) saying what is wrong with `what` (a noun,
+    translated: `gettext_lazy("message")`).
     """
     if not isinstance(value, str):
-        raise error(f"The {what} must be text.")
+        raise error(_("The %(what)s must be text.") % {"what": what})
     value = value.replace("\x00", "").strip()
     if not value:
-        raise error(f"The {what} cannot be empty.")
+        raise error(_("The %(what)s cannot be empty.") % {"what": what})
     if len(value) > max_length:
-        raise error(f"The {what} can be at most {max_length:,} characters (this one has {len(value):,}).")
+        raise error(
+            _("The %(what)s can be at most %(most)s characters (this one has %(length)s).")
+            % {"what": what, "most": f"{max_length:,}", "length": f"{len(value):,}"}
+        )
     return value

@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core import context, metrics
 from core.cached import remember
@@ -178,7 +179,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
         await self.accept()
         limit = settings.CHAT_SOCKETS_PER_PERSON
         await self.send(
-            text_data=protocol.notice(f"You have more than {limit} tabs of this site open. Close some, then reload this one.")
+            text_data=protocol.notice(
+                _("You have more than %(limit)s tabs of this site open. Close some, then reload this one.") % {"limit": limit}
+            )
         )
         await self.close(code=CLOSE_TOO_MANY)
 
@@ -239,7 +242,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 frame = self._parse(text_data)
                 handler = registry.frame_handlers.get(frame.get("type"))
                 if handler is None:
-                    raise FrameError(f"Unknown frame type: {str(frame.get('type'))[:40]!r}.")
+                    raise FrameError(_("Unknown frame type: %(type)r.") % {"type": str(frame.get("type"))[:40]})
                 await handler(self, frame)
             except FrameError as error:
                 await self.send(text_data=protocol.error(str(error.text), **error.fields))
@@ -249,13 +252,13 @@ class SocketConsumer(AsyncWebsocketConsumer):
     @staticmethod
     def _parse(text_data):
         if text_data is None:
-            raise FrameError("Frames must be JSON text.")
+            raise FrameError(_("Frames must be JSON text."))
         try:
             frame = json.loads(text_data)
         except ValueError:
-            raise FrameError("That frame is not valid JSON.") from None
+            raise FrameError(_("That frame is not valid JSON.")) from None
         if not isinstance(frame, dict):
-            raise FrameError("A frame must be a JSON object with a type.")
+            raise FrameError(_("A frame must be a JSON object with a type."))
         return frame
 
     # --- Frames and events from the hub -----------------------------------------------------

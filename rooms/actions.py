@@ -13,6 +13,8 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import metrics
 from core.counters import RateLimit, per_window
@@ -22,7 +24,7 @@ from friends.models import Friendship
 from realtime import registry
 from realtime.publish import publish, publish_on_commit, user_group
 
-from . import frames
+from . import frames, system
 from .attachments import Attachment, AttachmentError
 from .errors import MessageError, RoomError, RoomNotFound
 from .groups import room_group
@@ -36,10 +38,10 @@ renames = RateLimit("rename", "GROUP_RENAME_LIMIT", "GROUP_RENAME_WINDOW")
 
 
 def rate_limit_message():
-    return (
-        f"You are sending messages too fast: at most {settings.CHAT_RATE_LIMIT} every "
-        f"{settings.CHAT_RATE_WINDOW:g} seconds. Wait a moment and send it again."
-    )
+    return _(
+        "You are sending messages too fast: at most %(most)s every %(seconds)s seconds. "
+        "Wait a moment and send it again."
+    ) % {"most": settings.CHAT_RATE_LIMIT, "seconds": f"{settings.CHAT_RATE_WINDOW:g}"}
 
 
 # --- Rooms ----------------------------------------------------------------------------------
@@ -54,13 +56,15 @@ def open_direct_room(user, other):
     the loser of that race reads and returns the winner's room.
     """
     if user.pk == other.pk:
-        raise RoomError("You cannot open a chat with yourself.")
+        raise RoomError(_("You cannot open a chat with yourself."))
     key = direct_key(user, other)
     room = Room.objects.filter(direct_key=key).first()
     if room is not None:
         return room, False
     if not other.is_active or not Friendship.objects.are_friends(user, other):
-        raise RoomError(f"You can only chat with friends, and {other.display_name} is not your friend yet.")
+        raise RoomError(
+            _("You can only chat with friends, and %(name)s is not your friend yet.") % {"name": other.display_name}
+        )
     try:
         with transaction.atomic():
             room = Room.objects.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=user)
@@ -79,7 +83,7 @@ def create_group(owner, name, members):
     name = Room.clean_name(name)
     invited = _others(members, owner)
     if not invited:
-        raise RoomError("Choose at least one friend for the group.")
+        raise RoomError(_("Choose at least one friend for the group."))
     _require_friends(owner, invited)
     with transaction.atomic():
         room = Room.objects.create(kind=Room.Kind.GROUP, name=name, created_by=owner)
@@ -88,23 +92,23 @@ def create_group(owner, name, members):
             + [Membership(room=room, user=user) for user in invited]
         )
         _announce_joined(room, [owner, *invited])
-        post_system_line(room, owner, f"{owner.display_name} created the group with {names(invited)}.")
+        post_system_line(room, owner, system.created(owner, invited))
     return room
 
 
 def add_members(room, by, users):
     """by (a member) adds some of their friends; returns those who were not members yet."""
     with transaction.atomic():
-        _lock_group(room, by, "People cannot be added to a direct chat; create a group instead.")
+        _lock_group(room, by, _("People cannot be added to a direct chat; create a group instead."))
         candidates = _others(users, by)
         _require_friends(by, candidates)
         present = set(room.memberships.filter(user__in=candidates).values_list("user_id", flat=True))
         added = [user for user in candidates if user.pk not in present]
         if not added:
-            raise RoomError("Choose at least one friend who is not in the group yet.")
+            raise RoomError(_("Choose at least one friend who is not in the group yet."))
         Membership.objects.bulk_create([Membership(room=room, user=user) for user in added])
         _announce_joined(room, added)
-        post_system_line(room, by, f"{by.display_name} added {names(added)}.")
+        post_system_line(room, by, system.added(by, added))
     return added
 
 
@@ -113,17 +117,23 @@ def rename_group(room, by, name):
     puts a line in front of every member)."""
     name = room.clean_name(name)
     with transaction.atomic():
-        membership = _lock_group(room, by, "A direct chat cannot be renamed.")
+        membership = _lock_group(room, by, _("A direct chat cannot be renamed."))
         if membership.role != Membership.Role.OWNER:
-            raise RoomError("Only the owner can rename the group.")
+            raise RoomError(_("Only the owner can rename the group."))
         if name == room.name:
             return
         if not renames.allow(room.pk):
-            often = f"{settings.GROUP_RENAME_LIMIT} times {per_window(settings.GROUP_RENAME_WINDOW)}"
-            raise RoomError(f"A group can be renamed at most {often}. Wait a moment and try again.")
+            raise RoomError(
+                ngettext(
+                    "A group can be renamed at most %(count)d time %(window)s. Wait a moment and try again.",
+                    "A group can be renamed at most %(count)d times %(window)s. Wait a moment and try again.",
+                    settings.GROUP_RENAME_LIMIT,
+                )
+                % {"count": settings.GROUP_RENAME_LIMIT, "window": per_window(settings.GROUP_RENAME_WINDOW)}
+            )
         room.name = name
         room.save(update_fields=["name"])
-        post_system_line(room, by, f"{by.display_name} renamed the group to “{name}”.")
+        post_system_line(room, by, system.renamed(by, name))
 
 
 def leave_group(room, user):
@@ -133,17 +143,15 @@ def leave_group(room, user):
     its history, for moderators.
     """
     with transaction.atomic():
-        membership = _lock_group(room, user, "You cannot leave a direct chat.")
+        membership = _lock_group(room, user, _("You cannot leave a direct chat."))
         membership.delete()
-        text = f"{user.display_name} left the group."
         heir = None
         if membership.role == Membership.Role.OWNER:
             heir = room.memberships.select_related("user").order_by("joined_at", "pk").first()
             if heir is not None:
                 heir.role = Membership.Role.OWNER
                 heir.save(update_fields=["role"])
-                text += f" {heir.user.display_name} is now the owner."
-        post_system_line(room, user, text)
+        post_system_line(room, user, system.left(user, heir.user if heir is not None else None))
         publish_on_commit(user_group(user.pk), event={"kind": "room.left", "room": room.pk})
     return heir
 
@@ -180,8 +188,14 @@ def _require_friends(user, others):
     friend_ids = set(Friendship.objects.friends_of(user).filter(pk__in=[o.pk for o in others]).values_list("pk", flat=True))
     strangers = [o for o in others if o.pk not in friend_ids]
     if strangers:
-        verb = "is" if len(strangers) == 1 else "are"
-        raise RoomError(f"You can only add your friends; {names(strangers)} {verb} not your friend.")
+        raise RoomError(
+            ngettext(
+                "You can only add your friends; %(people)s is not your friend.",
+                "You can only add your friends; %(people)s are not your friends.",
+                len(strangers),
+            )
+            % {"people": names(strangers)}
+        )
 
 
 def _announce_joined(room, users):
@@ -217,7 +231,7 @@ def post_message(room, sender, body, client_id=None, reply_to=None):
     A new message has `just_stored` set and is published to the room after the transaction
     commits; `broadcast_failed` then says whether the channel layer could not be reached.
     """
-    body = clean_text(body, what="message", max_length=Message.BODY_MAX_LENGTH, error=MessageError)
+    body = clean_text(body, what=_("message"), max_length=Message.BODY_MAX_LENGTH, error=MessageError)
     client_id = clean_client_id(client_id)
     if client_id is not None and (stored := Message.objects.posted(room, sender, client_id)):
         return stored
@@ -237,12 +251,12 @@ def _replied(room, reply_to):
         try:
             reply_id = int(reply_to)
         except (TypeError, ValueError):
-            raise MessageError("The message to reply to must be a message id.", code="reply") from None
+            raise MessageError(_("The message to reply to must be a message id."), code="reply") from None
         original = Message.objects.filter(pk=reply_id).select_related("sender").first() if 0 < reply_id < 2**63 else None
     if original is None or original.room_id != room.pk:
-        raise MessageError("You can only reply to a message of this room.", code="reply")
+        raise MessageError(_("You can only reply to a message of this room."), code="reply")
     if original.deleted_at is not None or original.is_system:
-        raise MessageError("That message was deleted, so it cannot be replied to.", code="reply")
+        raise MessageError(_("That message was deleted, so it cannot be replied to."), code="reply")
     return original
 
 
@@ -287,9 +301,18 @@ def post_file(room, sender, upload, client_id=None):
     return _store(message)
 
 
-def post_system_line(room, actor, text):
-    """A system line recording what actor did (joins, leaves, renames), published after commit."""
-    message = Message.objects.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=text)
+def post_system_line(room, actor, event):
+    """
+    A system line recording what actor did (an event of rooms.system: a creation, people
+    added, a rename, a leave), published after commit. It is said in each reader's language;
+    the body keeps it in English. (A plain text for event is stored as it is, in every language.)
+    """
+    if isinstance(event, dict):
+        message = Message.objects.create(
+            room=room, sender=actor, kind=Message.Kind.SYSTEM, body=system.english(event), event=event
+        )
+    else:
+        message = Message.objects.create(room=room, sender=actor, kind=Message.Kind.SYSTEM, body=event)
     transaction.on_commit(lambda: _stored(message), robust=True)
     return message
 
@@ -322,7 +345,7 @@ def edit_message(message, by, body):
     replaced live on every open page of the room. An edit counts against the send rate
     limit. Returns whether the text changed.
     """
-    body = clean_text(body, what="message", max_length=Message.BODY_MAX_LENGTH, error=MessageError)
+    body = clean_text(body, what=_("message"), max_length=Message.BODY_MAX_LENGTH, error=MessageError)
     message.require_can_edit(by)
     if body == message.body:
         return False
@@ -339,7 +362,7 @@ def edit_message(message, by, body):
         )
         if not changed:
             message.body = old_body
-            raise MessageError("This message was deleted.", code="deleted")
+            raise MessageError(_("This message was deleted."), code="deleted")
         message.edited_at = edited_at
         message.mentions.set(mentioned)
         message.mentioned_ids = mentioned
@@ -493,13 +516,13 @@ def toggle_reaction(message, user, emoji):
     """
     message._require_member(user)
     if message.deleted_at is not None or message.is_system:
-        raise MessageError("This message cannot get reactions.", code="no_reactions")
+        raise MessageError(_("This message cannot get reactions."), code="no_reactions")
     if not isinstance(emoji, str) or emoji not in REACTIONS:
-        raise MessageError("Choose one of the emoji offered to react.", code="emoji")
+        raise MessageError(_("Choose one of the emoji offered to react."), code="emoji")
     if not sends.allow(user.pk):
         raise MessageError(rate_limit_message(), code="rate_limited")
     with transaction.atomic():
-        removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        removed, _rows = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
         added = not removed
         if added:
             try:

@@ -22,6 +22,7 @@ from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from core.images import PictureError, decoding, shrunk, too_many_pixels
@@ -93,15 +94,15 @@ class Attachment:
         with Pillow and make its thumbnail. Raises AttachmentError saying what is wrong.
         """
         if upload is None or not getattr(upload, "name", None):
-            raise AttachmentError("Choose a file to send.")
+            raise AttachmentError(_("Choose a file to send."))
         limit = settings.ATTACHMENT_MAX_BYTES
         if upload.size > limit:
             raise AttachmentError(
-                f"{display_name(upload.name)} is {filesizeformat(upload.size)}; files can be at most "
-                f"{filesizeformat(limit)}."
+                _("%(name)s is %(size)s; files can be at most %(most)s.")
+                % {"name": display_name(upload.name), "size": filesizeformat(upload.size), "most": filesizeformat(limit)}
             )
         if upload.size == 0:
-            raise AttachmentError(f"{display_name(upload.name)} is empty.")
+            raise AttachmentError(_("%(name)s is empty.") % {"name": display_name(upload.name)})
         name = display_name(upload.name)
         if PurePath(name).suffix.lower() not in IMAGE_EXTENSIONS:
             upload.name = stored_name(name)
@@ -114,7 +115,7 @@ class Attachment:
             upload.seek(0)
             with Image.open(upload) as probe:  # reads the header only
                 if probe.format not in IMAGE_FORMATS:
-                    raise AttachmentError(f"{name} is not a PNG, JPEG, GIF or WebP image.")
+                    raise AttachmentError(_("%(name)s is not a PNG, JPEG, GIF or WebP image.") % {"name": name})
                 if refusal := too_many_pixels(probe, name):
                     raise AttachmentError(refusal)
                 image_format = probe.format
@@ -127,9 +128,9 @@ class Attachment:
         except PictureError as error:
             raise AttachmentError(str(error)) from None
         except Image.DecompressionBombError:  # Pillow's own limit, checked as it opens
-            raise AttachmentError(f"{name} has too many pixels.") from None
+            raise AttachmentError(_("%(name)s has too many pixels.") % {"name": name}) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise AttachmentError(f"{name} is not a valid image (PNG, JPEG, GIF or WebP).") from None
+            raise AttachmentError(_("%(name)s is not a valid image (PNG, JPEG, GIF or WebP).") % {"name": name}) from None
         upload.seek(0)
         upload.name = stored_name(str(PurePath(name).with_suffix(IMAGE_FORMATS[image_format])))
         return cls(

@@ -5,6 +5,7 @@ such room" and "not your room", so an outsider learns nothing (HTTP 404).
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class RoomError(ValidationError):
@@ -14,8 +15,8 @@ class RoomError(ValidationError):
 class RoomNotFound(RoomError):
     """No such room, or the person is not a member of it: the same answer for both."""
 
-    def __init__(self, message="This room does not exist."):
-        super().__init__(message, code="not_found")
+    def __init__(self, message=None):
+        super().__init__(message or _("This room does not exist."), code="not_found")
 
 
 class MessageError(RoomError):
@@ -25,5 +26,5 @@ class MessageError(RoomError):
 class MessageNotFound(RoomNotFound):
     """No such message, or it is in a room the person is not a member of (HTTP 404)."""
 
-    def __init__(self, message="This message does not exist."):
-        super().__init__(message)
+    def __init__(self, message=None):
+        super().__init__(message or _("This message does not exist."))

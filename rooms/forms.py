@@ -1,6 +1,7 @@
 """Input for the group forms. The rules themselves live on the models (rooms.models)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from friends.models import Friendship
 
@@ -19,11 +20,11 @@ def friends_choice(user, exclude_room=None):
     friends = Friendship.objects.friends_of(user).order_by("nickname", "pk")
     if exclude_room is not None:
         friends = friends.exclude(memberships__room=exclude_room)
-    return FriendsField(queryset=friends, required=False, label="Friends")
+    return FriendsField(queryset=friends, required=False, label=_("Friends"))
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(max_length=Room.NAME_MAX_LENGTH, label="Group name")
+    name = forms.CharField(max_length=Room.NAME_MAX_LENGTH, label=_("Group name"))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,4 +38,4 @@ class AddMembersForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(max_length=Room.NAME_MAX_LENGTH, label="New name")
+    name = forms.CharField(max_length=Room.NAME_MAX_LENGTH, label=_("New name"))

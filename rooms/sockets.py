@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
 
 from realtime import registry
 from realtime.presence import shared_cache
@@ -40,8 +41,8 @@ def _room_id(frame):
     room_id = read_id(value)
     if room_id is None:
         if isinstance(value, int) and not isinstance(value, bool) or str(value).lstrip("-").isdigit():
-            raise FrameError("This room does not exist.")
-        raise FrameError("Choose a room first.")
+            raise FrameError(_("This room does not exist."))
+        raise FrameError(_("Choose a room first."))
     return room_id
 
 
@@ -53,7 +54,7 @@ def _about_the_room(handler):
         try:
             await handler(socket, frame)
         except RoomError as error:
-            raise FrameError(error.message, room=read_id(frame.get("room"))) from None
+            raise FrameError(str(error.message), room=read_id(frame.get("room"))) from None
         except FrameError as error:
             error.fields.setdefault("room", read_id(frame.get("room")))
             raise
@@ -73,7 +74,7 @@ def _clamped_id(value, wrong):
 
 def _require_joined(socket, room_id):
     if room_group(room_id) not in socket.joined:
-        raise FrameError("This room does not exist.")
+        raise FrameError(_("This room does not exist."))
 
 
 # --- Database work, off the event loop ------------------------------------------------------
@@ -107,7 +108,7 @@ def _post(user, room_id, body, client_id, reply_to=None):
     if message.broadcast_failed:
         return [
             frames.message(message),
-            notice("Live delivery is degraded: your message is stored, and others will see it when they catch up."),
+            notice(_("Live delivery is degraded: your message is stored, and others will see it when they catch up.")),
         ]
     return []
 
@@ -146,15 +147,15 @@ async def on_send(socket, frame):
     room_id = _room_id(frame)
     body = frame.get("body")
     if not isinstance(body, str):
-        raise FrameError("Write a message first.")
+        raise FrameError(_("Write a message first."))
     try:
         reply_to = frame.get("reply_to")
         if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, (int, str))):
-            raise FrameError("`reply_to` must be a message id.")
+            raise FrameError(_("`reply_to` must be a message id."))
         replies = await _post(socket.user, room_id, body, frame.get("client_id"), reply_to)
     except DatabaseError:
         log.exception("chat: storing a message failed")
-        raise FrameError("Your message could not be stored; nothing was sent. Try again.") from None
+        raise FrameError(_("Your message could not be stored; nothing was sent. Try again.")) from None
     for reply in replies:
         await socket.send_frame(reply)
 
@@ -163,7 +164,7 @@ async def on_send(socket, frame):
 @_about_the_room
 async def on_resume(socket, frame):
     room_id = _room_id(frame)
-    after = _clamped_id(frame.get("after") or 0, "`after` must be a message id.")
+    after = _clamped_id(frame.get("after") or 0, _("`after` must be a message id."))
     html = await _messages_after(socket.user, room_id, after)
     if html is None:  # too far behind to replay: the page reloads the room instead
         html = frames.reload_room(room_id)
@@ -177,7 +178,7 @@ async def on_read(socket, frame):
     """The page showed the room's messages up to `up_to` in a visible tab: they are read."""
     room_id = _room_id(frame)
     _require_joined(socket, room_id)
-    up_to = _clamped_id(frame.get("up_to"), "`up_to` must be a message id.")
+    up_to = _clamped_id(frame.get("up_to"), _("`up_to` must be a message id."))
     if up_to > 0:
         await _mark_read(socket.user, room_id, up_to)
 

@@ -17,13 +17,15 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core import formatting
 
 from .. import search as text_search
 from ..attachments import attachment_path, attachment_storage, image_content_type
 from ..errors import MessageError, MessageNotFound
-from .rooms import Membership, Room, preview_text
+from .rooms import PREVIEW_LENGTH, Membership, Room, preview_text
 
 log = logging.getLogger(__name__)
 
@@ -133,18 +135,19 @@ class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
 
         return post_file(room, sender, upload, client_id=client_id)
 
-    def system(self, room, actor, text):
-        """A system line recording what actor did (`rooms.actions.post_system_line`)."""
+    def system(self, room, actor, event):
+        """A system line recording what actor did: an event of rooms.system, said in each reader's
+        language (`rooms.actions.post_system_line`)."""
         from ..actions import post_system_line
 
-        return post_system_line(room, actor, text)
+        return post_system_line(room, actor, event)
 
     def posted(self, room, sender, client_id):
         """The message sender already stored with client_id, if any (a resend); one in another
         room is refused."""
         stored = self.select_related("sender").filter(sender=sender, client_id=client_id).first()
         if stored is not None and stored.room_id != room.pk:
-            raise MessageError("This client id was already used for a message in another room.")
+            raise MessageError(_("This client id was already used for a message in another room."))
         return stored
 
     def search(self, user, text, offset=0, size=None):
@@ -188,7 +191,7 @@ def clean_client_id(client_id):
     try:
         return uuid.UUID(str(client_id))
     except ValueError:
-        raise MessageError("The client id must be a UUID.") from None
+        raise MessageError(_("The client id must be a UUID.")) from None
 
 
 class Message(models.Model):
@@ -210,10 +213,10 @@ class Message(models.Model):
     EDIT_WINDOW = timedelta(seconds=settings.MESSAGE_EDIT_SECONDS)
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        IMAGE = "image", "Image"
-        FILE = "file", "File"
-        SYSTEM = "system", "System"
+        TEXT = "text", gettext_lazy("Text")
+        IMAGE = "image", gettext_lazy("Picture")
+        FILE = "file", gettext_lazy("File")
+        SYSTEM = "system", gettext_lazy("System line")
 
     # The (room, -id) index serves the foreign key too.
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages", db_index=False)
@@ -241,6 +244,9 @@ class Message(models.Model):
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     # The room's members it @-mentions (set when stored or edited, never the sender).
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+    # A system line's event (rooms/system.py): said in each reader's language when rendered;
+    # the body holds it in English. None for every other message.
+    event = models.JSONField(null=True, blank=True, editable=False)
 
     objects = MessageManager()
 
@@ -293,6 +299,13 @@ class Message(models.Model):
         return self.kind == self.Kind.SYSTEM
 
     @property
+    def system_text(self):
+        """A system line in the active language (its body for a line stored without an event)."""
+        from ..system import describe
+
+        return describe(self.event, self.body) if self.event else self.body
+
+    @property
     def is_image(self):
         return self.kind == self.Kind.IMAGE
 
@@ -330,6 +343,8 @@ class Message(models.Model):
     @property
     def preview(self):
         """The message as the room list shows it (`preview_text`, the rule on load and live)."""
+        if self.is_system and self.deleted_at is None:
+            return Truncator(self.system_text).chars(PREVIEW_LENGTH)
         return preview_text(self.kind, self.body, self.deleted_at is not None)
 
     QUOTE_LENGTH = 80
@@ -380,14 +395,22 @@ class Message(models.Model):
         """
         self._require_member(by)
         if self.sender_id != by.pk or self.is_system:
-            raise MessageError("You can only edit your own messages.", code="not_yours")
+            raise MessageError(_("You can only edit your own messages."), code="not_yours")
         if self.deleted_at is not None:
-            raise MessageError("This message was deleted.", code="deleted")
+            raise MessageError(_("This message was deleted."), code="deleted")
         if self.kind != self.Kind.TEXT:
-            raise MessageError("Pictures and files cannot be edited: delete it and send another.", code="not_text")
+            raise MessageError(_("Pictures and files cannot be edited: delete it and send another."), code="not_text")
         if timezone.now() > self.edit_deadline:
             minutes = int(self.EDIT_WINDOW.total_seconds() // 60)
-            raise MessageError(f"Messages can be edited for {minutes} minutes after sending.", code="too_late")
+            raise MessageError(
+                ngettext(
+                    "Messages can be edited for %(minutes)d minute after sending.",
+                    "Messages can be edited for %(minutes)d minutes after sending.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="too_late",
+            )
         self.room.require_still_friends(by)
 
     def edit(self, by, body):
@@ -406,7 +429,7 @@ class Message(models.Model):
             return
         self._require_member(by)
         if self.sender_id != by.pk or self.is_system:
-            raise MessageError("You can only delete your own messages.", code="not_yours")
+            raise MessageError(_("You can only delete your own messages."), code="not_yours")
 
     def soft_delete(self, by):
         """by deletes this message for everyone (`rooms.actions.delete_message`)."""

@@ -1,5 +1,7 @@
 """Rooms and their members: the invariants, the queries the pages need, and the rules."""
 
+import json
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
@@ -7,7 +9,9 @@ from django.db import models
 from django.db.models import BooleanField, Case, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject, Substr
 from django.urls import reverse
-from django.utils.text import Truncator, get_text_list
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from core import formatting
 from core.pairs import ordered_pair
@@ -32,7 +36,7 @@ def preview_text(kind, body, deleted):
     file by its name.
     """
     if deleted:
-        return "Message deleted"
+        return _("Message deleted")
     prefix = {"image": "📷 ", "file": "📎 "}.get(kind, "")
     if kind == "text":
         body = formatting.plain(body)
@@ -46,8 +50,27 @@ def _count(queryset):
 
 
 def names(users):
-    """People as a sentence names them: "Alice, Bob and Carol"."""
-    return get_text_list([u.display_name for u in users], "and")
+    """People as a sentence names them, in the active language: "Alice, Bob and Carol" /
+    "Alice、Bob和Carol"."""
+    return join_names([u.display_name for u in users])
+
+
+def join_names(shown):
+    shown = [str(name) for name in shown]
+    if len(shown) < 2:
+        return "".join(shown)
+    separator = pgettext("between the names of a list of people", ", ")
+    return _("%(names)s and %(last)s") % {"names": separator.join(shown[:-1]), "last": shown[-1]}
+
+
+def shown_name(prefix=""):
+    """The name a person is shown under, as a query expression (`prefix`: the path to the user,
+    "sender__"): the nickname, or "Deleted user" in the reader's language (not the one stored)."""
+    return Case(
+        When(**{f"{prefix}deleted_at__isnull": False}, then=Value(_("Deleted user"))),
+        default=F(f"{prefix}nickname"),
+        output_field=models.CharField(),
+    )
 
 
 class RoomQuerySet(models.QuerySet):
@@ -71,7 +94,7 @@ class RoomQuerySet(models.QuerySet):
         - `member_count`;
         - `role`, `last_read_message_id`, `muted`: the user's own membership.
         """
-        others = Membership.objects.filter(room=OuterRef("pk")).exclude(user=user)
+        others = Membership.objects.filter(room=OuterRef("pk")).exclude(user=user).annotate(shown=shown_name("user__"))
         return (
             self.with_member(user)
             # The same join as the filter above: this user's membership row.
@@ -84,7 +107,7 @@ class RoomQuerySet(models.QuerySet):
                 title=Case(
                     When(
                         kind=Room.Kind.DIRECT,
-                        then=Coalesce(Subquery(others.values("user__nickname")[:1]), Value("Deleted user")),
+                        then=Coalesce(Subquery(others.values("shown")[:1]), Value(_("Deleted user"))),
                     ),
                     default=F("name"),
                 ),
@@ -121,7 +144,8 @@ class RoomQuerySet(models.QuerySet):
             kind="kind",
             body=Substr("body", 1, PREVIEW_LENGTH + 1),
             deleted=Case(When(deleted_at__isnull=False, then=Value(True)), default=Value(False), output_field=BooleanField()),
-            sender=Case(When(kind=Message.Kind.SYSTEM, then=Value(None)), default=F("sender__nickname")),
+            sender=Case(When(kind=Message.Kind.SYSTEM, then=Value(None)), default=shown_name("sender__")),
+            event=F("event"),
         )
         unread = Message.objects.filter(room=OuterRef("pk"), pk__gt=OuterRef("last_read_message_id")).exclude(
             sender=user
@@ -179,8 +203,8 @@ class Room(models.Model):
     NAME_MAX_LENGTH = settings.GROUP_NAME_MAX_LENGTH
 
     class Kind(models.TextChoices):
-        DIRECT = "direct", "Direct"
-        GROUP = "group", "Group"
+        DIRECT = "direct", gettext_lazy("Direct")
+        GROUP = "group", gettext_lazy("Group")
 
     kind = models.CharField(max_length=6, choices=Kind.choices)
     name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
@@ -233,7 +257,16 @@ class Room(models.Model):
     def last_message_preview(self):
         """From `for_user()`: the latest message as the list shows it, or None."""
         shown = getattr(self, "last_message", None)
-        return preview_text(shown["kind"], shown["body"], shown["deleted"]) if shown else None
+        if not shown:
+            return None
+        if shown["kind"] == "system" and shown.get("event") and not shown["deleted"]:
+            from ..system import describe
+
+            event = shown["event"]
+            if isinstance(event, str):  # SQLite's JSON_OBJECT nests a JSON column as its text
+                event = json.loads(event)
+            return Truncator(describe(event, shown["body"])).chars(PREVIEW_LENGTH)
+        return preview_text(shown["kind"], shown["body"], shown["deleted"])
 
     @property
     def last_message_sender(self):
@@ -245,7 +278,7 @@ class Room(models.Model):
     def clean_name(cls, name):
         """Trimmed, 1..NAME_MAX_LENGTH characters, without bidi controls (which could disguise it)."""
         name = without_bidi_controls(name) if isinstance(name, str) else name
-        return clean_text(name, what="group name", max_length=cls.NAME_MAX_LENGTH, error=RoomError)
+        return clean_text(name, what=gettext_lazy("group name"), max_length=cls.NAME_MAX_LENGTH, error=RoomError)
 
     def direct_user_ids(self):
         """The two user ids of a direct room, read from its key."""
@@ -283,8 +316,10 @@ class Room(models.Model):
             return []
         others = self.memberships.exclude(user=reader).filter(user__hide_activity=False)
         return [
-            {"user": m["user_id"], "name": m["user__nickname"], "up_to": m["last_read_message_id"]}
-            for m in others.order_by("user__nickname").values("user_id", "user__nickname", "last_read_message_id")
+            {"user": m["user_id"], "name": m["shown"], "up_to": m["last_read_message_id"]}
+            for m in others.annotate(shown=shown_name("user__"))
+            .order_by("user__nickname")
+            .values("user_id", "shown", "last_read_message_id")
         ]
 
     def require_can_post(self, user):
@@ -300,9 +335,9 @@ class Room(models.Model):
             if not Friendship.objects.are_friends(user, User(pk=other_id)):
                 other = User.objects.get(pk=other_id)
                 if other.is_deleted:
-                    raise MessageError("This account was deleted: the chat stays for you to read, but no one will answer.")
+                    raise MessageError(_("This account was deleted: the chat stays for you to read, but no one will answer."))
                 raise MessageError(
-                    f"You and {other.display_name} are no longer friends, so you cannot send messages here."
+                    _("You and %(name)s are no longer friends, so you cannot send messages here.") % {"name": other.display_name}
                 )
 
     # --- Groups: the changes are rooms.actions' (each locks the room row, so concurrent
@@ -366,8 +401,8 @@ class Membership(models.Model):
 
     class Role(models.TextChoices):
         # "owner" > "member" as strings: ordering by "-role" puts owners first.
-        OWNER = "owner", "Owner"
-        MEMBER = "member", "Member"
+        OWNER = "owner", gettext_lazy("Owner")
+        MEMBER = "member", gettext_lazy("Member")
 
     # The unique (room, user) and the (user, room) indexes serve both foreign keys.
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships", db_index=False)

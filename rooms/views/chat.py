@@ -110,7 +110,10 @@ def _chat_page(request, room=None, status=200, **context):
             last_seen=_last_seen(request.user, room),
             room_members=[
                 {"id": m["user_id"], "username": m["user__username"], "name": m["user__nickname"]}
-                for m in room.memberships.order_by("user__nickname").values("user_id", "user__username", "user__nickname")
+                # A deleted account cannot be mentioned (nor be told).
+                for m in room.memberships.filter(user__deleted_at__isnull=True)
+                .order_by("user__nickname")
+                .values("user_id", "user__username", "user__nickname")
             ],
             palette=PALETTE,
         )

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import actions
@@ -17,7 +19,7 @@ def open_direct(request, user_id):
     """The Chat button: open the direct room with a friend, creating it the first time."""
     other = get_object_or_404(get_user_model().objects.filter(is_active=True), pk=user_id)
     try:
-        room, _ = actions.open_direct_room(request.user, other)
+        room, _created = actions.open_direct_room(request.user, other)
     except RoomError as error:
         if request.htmx:
             return render(request, "rooms/chat_button.html", {"friend": other, "error": error}, status=422)
@@ -32,11 +34,11 @@ def add_members(request, room_id):
     form = AddMembersForm(request.user, room, request.POST)
     try:
         if not form.is_valid():
-            raise RoomError("Choose among your friends who are not in the group yet.")
+            raise RoomError(_("Choose among your friends who are not in the group yet."))
         added = actions.add_members(room, request.user, form.cleaned_data["members"])
     except RoomError as error:
         return refused(request, error, room)
-    messages.success(request, f"Added {len(added)} member{'s' if len(added) > 1 else ''}.")
+    messages.success(request, ngettext("Added %(count)d member.", "Added %(count)d members.", len(added)) % {"count": len(added)})
     return follow(request, room.get_absolute_url())
 
 
@@ -57,7 +59,7 @@ def leave(request, room_id):
         actions.leave_group(room, request.user)
     except RoomError as error:
         return refused(request, error, room)
-    messages.success(request, f"You left {room.title}.")
+    messages.success(request, _("You left %(room)s.") % {"room": room.title})
     return follow(request, reverse("rooms:chat"))
 
 
