@@ -178,11 +178,9 @@ class SocketConsumer(AsyncWebsocketConsumer):
         await presence.disconnected(self.user_id)
         await self.accept()
         limit = settings.CHAT_SOCKETS_PER_PERSON
-        await self.send(
-            text_data=protocol.notice(
-                _("You have more than %(limit)s tabs of this site open. Close some, then reload this one.") % {"limit": limit}
-            )
-        )
+        with translation.override(self.language):
+            text = _("You have more than %(limit)s tabs of this site open. Close some, then reload this one.") % {"limit": limit}
+        await self.send(text_data=protocol.notice(text))
         await self.close(code=CLOSE_TOO_MANY)
 
     async def disconnect(self, code):
