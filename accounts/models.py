@@ -305,7 +305,8 @@ class DataExport(models.Model):
         return self.is_running and self.updated_at < timezone.now() - timedelta(seconds=settings.EXPORT_STALLED_SECONDS)
 
 
-def record_last_seen(user_id, online):
-    """The person's first tab opened or their last one closed: that is when they were last seen."""
+def record_last_seen(user_ids, online):
+    """These people's first tab opened or their last one closed: that is when they were last
+    seen (one query, however many: a reconnect storm brings thousands at once)."""
     # Not a deleted account's: its sockets close after the deletion, and it is seen no more.
-    User.objects.filter(pk=user_id, deleted_at__isnull=True).update(last_seen_at=timezone.now())
+    User.objects.filter(pk__in=list(user_ids), deleted_at__isnull=True).update(last_seen_at=timezone.now())

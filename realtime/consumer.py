@@ -36,6 +36,7 @@ from core import context, metrics
 from core.cached import remember
 
 from . import protocol, registry
+from .batches import Batched
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
@@ -78,30 +79,33 @@ def _groups_of(user):
     return groups, audience
 
 
-def _run_presence_hooks(user_id, online):
-    for hook in registry.presence_hooks:
-        try:
-            hook(user_id, online)
-        except Exception:  # a nicety (last seen): never the socket's failure
-            log.warning("realtime: a presence hook failed", exc_info=True)
+def _run_presence_hooks(changes):
+    """changes: {user_id: online}; each hook once per direction, with every user id of it."""
+    for online in (True, False):
+        user_ids = {user_id for user_id, state in changes.items() if state is online}
+        if not user_ids:
+            continue
+        for hook in registry.presence_hooks:
+            try:
+                hook(user_ids, online)
+            except Exception:  # a nicety (last seen): never the socket's failure
+                log.warning("realtime: a presence hook failed", exc_info=True)
 
 
-_presence_changed = database_sync_to_async(_run_presence_hooks)
+# The presence hooks' calls, batched (realtime.batches): a thousand sockets reconnecting at
+# once cost a few calls with many ids each; the caller returns once its change is written.
+_presence_changed = Batched(_run_presence_hooks)
 
 
 @database_sync_to_async
 def _handshake(user):
     """
     What a new socket of user joins, whom its presence concerns (every app's hooks, or the
-    cache's copy of their answer), and the person's open sockets counting this one (the
-    presence hooks run when it is the first): one trip off the event loop, no database query
-    when the cache has it and the person was online already.
+    cache's copy of their answer), and the person's open sockets counting this one: one trip
+    off the event loop, no database query when the cache has it.
     """
     groups, audience = remember(shared_cache(), "socket-groups", user.pk, lambda: _groups_of(user), GROUPS_CACHE_SECONDS)
-    open_sockets = presence.connected_now(user.pk)
-    if open_sockets == 1:
-        _run_presence_hooks(user.pk, True)
-    return set(groups), audience, open_sockets
+    return set(groups), audience, presence.connected_now(user.pk)
 
 
 def reader_language(scope, user):
@@ -121,9 +125,14 @@ def reader_language(scope, user):
     return translation.get_language_from_request(request)
 
 
-@database_sync_to_async
-def _is_active(user_id):
-    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+@Batched
+def _active(user_ids):
+    """Which of these users are still active: one query for every socket asking at once."""
+    return set(get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).values_list("pk", flat=True))
+
+
+async def _is_active(user_id):
+    return user_id in await _active(user_id)
 
 
 class SocketConsumer(AsyncWebsocketConsumer):
@@ -198,7 +207,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
             await self._announce_presence(online=False)
 
     async def _announce_presence(self, online):
-        if registry.presence_hooks and not online:  # coming online, they ran in the handshake
+        if registry.presence_hooks:
             await _presence_changed(self.user_id, online)
         frame = protocol.presence(self.user_id, online)
         for group in self.presence_audience:

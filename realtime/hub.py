@@ -21,6 +21,7 @@ from django.conf import settings
 from core import metrics
 
 from .presence import presence
+from .publish import layer_slot
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class Hub:
             self.sockets[group].add(consumer)
             if first:
                 try:
-                    await self.layer.group_add(group, self.channel)
+                    async with layer_slot():
+                        await self.layer.group_add(group, self.channel)
                 except Exception:
                     # The layer is down: local delivery still works, and recovery re-adds
                     # every group this hub holds.
@@ -76,7 +78,8 @@ class Hub:
             if not sockets:
                 del self.sockets[group]
                 try:
-                    await self.layer.group_discard(group, self.channel)
+                    async with layer_slot():
+                        await self.layer.group_discard(group, self.channel)
                 except Exception:
                     log.warning("live: group_discard %s failed", group, exc_info=True)
 

@@ -63,6 +63,24 @@ def layer_message(group, frame="", event=None, exclude_user=None):
     return {"type": HUB_MESSAGE, "group": group, "html": frame, "event": event, "exclude_user": exclude_user, "at": time.time()}
 
 
+# At most this many channel-layer calls of one process in flight at once: 2,000 sockets
+# closing together would otherwise ask the layer's Redis pool for 2,000 connections (more
+# than its max_connections: "Too many connections") where a few dozen keep Redis as busy.
+LAYER_CALLS_AT_ONCE = 64
+_slots = {}  # event loop -> its semaphore
+
+
+def layer_slot():
+    """`async with layer_slot(): await layer.group_add(...)`: one of the process's layer calls."""
+    loop = asyncio.get_running_loop()
+    slot = _slots.get(loop)
+    if slot is None:
+        for old in [old for old in _slots if old.is_closed()]:
+            del _slots[old]
+        slot = _slots[loop] = asyncio.Semaphore(LAYER_CALLS_AT_ONCE)
+    return slot
+
+
 async def apublish(group, frame="", *, event=None, exclude_user=None):
     """
     Send frame (and/or event) to every socket in group, on every process; `exclude_user`'s
@@ -73,7 +91,8 @@ async def apublish(group, frame="", *, event=None, exclude_user=None):
     message = layer_message(group, frame, event, exclude_user)
     for attempt in (1, 2):
         try:
-            await get_channel_layer().group_send(group, message)
+            async with layer_slot():
+                await get_channel_layer().group_send(group, message)
             return True
         except Exception:
             metrics.layer_errors.inc()

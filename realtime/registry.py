@@ -10,8 +10,9 @@ What the apps teach the socket, registered from their AppConfig.ready():
   one trip to the database thread).
 - `@presence_audience`: `def audience(user)`, the groups told when the person comes online
   or goes offline (friends, say), asked once per socket, at the handshake.
-- `@on_presence`: `def changed(user_id, online)`, run off the event loop when the person's
-  first socket opens or their last one closes (accounts records "last seen").
+- `@on_presence`: `def changed(user_ids, online)`, run off the event loop when these people's
+  first socket opened or their last one closed (accounts records "last seen"); the changes
+  of many sockets at once come in one call (`realtime.batches`).
 - `groups_changed(user_ids)`: what the connect and audience hooks answer for these people has changed (they
   joined or left a room, a friendship began or ended). A new socket asks the hooks again;
   until then it takes their last answer from the cache (realtime.consumer), so an app whose

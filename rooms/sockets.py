@@ -12,6 +12,7 @@ the event loop and answers. A room the person is not in is "This room does not e
 answer for a room that does not exist.
 """
 
+import asyncio
 import functools
 import logging
 
@@ -20,6 +21,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from realtime import registry
@@ -29,7 +31,7 @@ from realtime.publish import apublish
 
 from . import actions, frames
 from .groups import room_group
-from .models import Membership, Message, Room, RoomError
+from .models import Membership, Message, Room, RoomError, RoomNotFound
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,41 @@ def _messages_after(user, room_id, after):
 
 
 @database_sync_to_async
+def _room_messages_after(room_id, after):
+    """_messages_after for a room the socket is known to be in (it is in its group)."""
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise RoomNotFound()
+    messages = list(room.messages.after(after)[: RESUME_LIMIT + 1])
+    if len(messages) > RESUME_LIMIT:
+        return None
+    return frames.messages(messages)
+
+
+_resumes = {}  # event loop -> {(room id, after, language): the answer being computed}
+
+
+async def _shared_messages_after(room_id, after):
+    """
+    What a room got after `after`, computed once for every socket asking the same while it is
+    being computed: after a process dies, a thousand tabs of one room reconnect to another
+    and ask alike, and the answer (rendered in the reader's language) is the same for all.
+    """
+    loop = asyncio.get_running_loop()
+    flights = _resumes.get(loop)
+    if flights is None:
+        for old in [old for old in _resumes if old.is_closed()]:
+            del _resumes[old]
+        flights = _resumes[loop] = {}
+    key = (room_id, after, translation.get_language())
+    answer = flights.get(key)
+    if answer is None:
+        answer = flights[key] = asyncio.ensure_future(_room_messages_after(room_id, after))
+        answer.add_done_callback(lambda _: flights.pop(key, None))
+    return await asyncio.shield(answer)
+
+
+@database_sync_to_async
 def _mark_read(user, room_id, up_to):
     actions.mark_read(Room(pk=room_id), user, up_to)
 
@@ -165,7 +202,10 @@ async def on_send(socket, frame):
 async def on_resume(socket, frame):
     room_id = _room_id(frame)
     after = _clamped_id(frame.get("after") or 0, _("`after` must be a message id."))
-    html = await _messages_after(socket.user, room_id, after)
+    if room_group(room_id) in socket.joined:  # a member: the answer is the same for every member
+        html = await _shared_messages_after(room_id, after)
+    else:  # not a room of this socket's: the database says whether it is the person's
+        html = await _messages_after(socket.user, room_id, after)
     if html is None:  # too far behind to replay: the page reloads the room instead
         html = frames.reload_room(room_id)
     if html:

@@ -202,6 +202,34 @@ async def test_resume_replays_everything_after_an_id_in_order(layer, alice, bob,
     await socket.disconnect()
 
 
+async def test_many_tabs_resuming_a_room_at_once_all_get_it_from_a_shared_answer(layer, alice, bob, direct_room, monkeypatch, sockets):
+    """A process died and a room's tabs reconnect to another together: each gets what it
+    missed, and the room is read (and rendered) once for the tabs asking alike, not per tab."""
+    import asyncio
+
+    from rooms import sockets as room_sockets
+
+    @sync_to_async
+    def post_three():
+        return [Message.objects.post(direct_room, alice, f"m{n}").pk for n in range(3)]
+
+    ids = await post_three()
+    reads = []
+    real = room_sockets._room_messages_after
+
+    async def counted(room_id, after):
+        reads.append((room_id, after))
+        return await real(room_id, after)
+
+    monkeypatch.setattr(room_sockets, "_room_messages_after", counted)
+    tabs = [await sockets(bob) for _ in range(12)]
+    for tab in tabs:
+        await send(tab, type="resume", room=direct_room.pk, after=ids[0])
+    frames = await asyncio.gather(*(frame_with(tab, "m2") for tab in tabs))
+    assert all(message_ids([frame]) == ids[1:] for frame in frames)
+    assert 1 <= len(reads) < len(tabs)
+
+
 async def test_resume_of_a_room_you_are_not_in_is_not_found(layer, carol, direct_room):
     socket = await connect(carol)
     await send(socket, type="resume", room=direct_room.pk, after=0)

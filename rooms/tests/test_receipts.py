@@ -98,7 +98,7 @@ def test_a_direct_rooms_header_says_when_the_other_was_last_seen_or_online(clien
     url = reverse("rooms:room", args=[direct_room.pk])
     header = header_of(client.get(url).content.decode())
     assert f'data-user-id="{bob.pk}"></span>' in header  # never seen yet: nothing to say (until live news)
-    record_last_seen(bob.pk, online=False)
+    record_last_seen([bob.pk], online=False)
     header = header_of(client.get(url).content.decode())
     assert f'class="last-seen muted small" data-user-id="{bob.pk}">last seen <time' in header
     monkeypatch.setattr(presence, "online", lambda ids: set(ids))
@@ -108,8 +108,8 @@ def test_a_direct_rooms_header_says_when_the_other_was_last_seen_or_online(clien
 def test_last_seen_is_hidden_both_ways_by_the_privacy_switch(client, direct_room, alice, bob):
     from accounts.models import record_last_seen
 
-    record_last_seen(bob.pk, online=False)
-    record_last_seen(alice.pk, online=False)
+    record_last_seen([bob.pk], online=False)
+    record_last_seen([alice.pk], online=False)
     url = reverse("rooms:room", args=[direct_room.pk])
     User.objects.filter(pk=bob.pk).update(hide_activity=True)
     client.force_login(alice)
@@ -138,3 +138,32 @@ def test_the_privacy_switch_in_the_profile(client, alice):
     assert User.objects.get(pk=alice.pk).hide_activity is True
     client.post(reverse("accounts:profile"), {"action": "privacy"})
     assert User.objects.get(pk=alice.pk).hide_activity is False
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_storm_of_tabs_records_everyones_last_seen_in_a_few_writes(sockets, monkeypatch):
+    """Thousands of sockets reconnecting at once after a restart: one write per batch of
+    people coming online, not one per socket (realtime.batches)."""
+    import asyncio
+
+    from accounts.tests.factories import UserFactory
+    from realtime import registry
+
+    people = await sync_to_async(lambda: [UserFactory() for _ in range(30)])()
+    calls = []
+    hooks = list(registry.presence_hooks)
+
+    def counted(hook):
+        def run(user_ids, online):
+            calls.append((len(user_ids), online))
+            hook(user_ids, online)
+
+        return run
+
+    monkeypatch.setattr(registry, "presence_hooks", [counted(hook) for hook in hooks])
+    tabs = await asyncio.gather(*(sockets(person) for person in people))
+    seen = await sync_to_async(lambda: set(User.objects.filter(last_seen_at__isnull=False).values_list("pk", flat=True)))()
+    assert {p.pk for p in people} <= seen
+    assert sum(n for n, online in calls if online) == 30
+    assert len([1 for n, online in calls if online]) < 30  # batched
+    assert tabs

@@ -1,0 +1,66 @@
+"""
+Group commit for the socket's trips to the database thread.
+
+Channels runs database work on one thread per process (`database_sync_to_async`), one call
+after another: a thousand sockets reconnecting at once, each with its own trip, queue a
+thousand trips. A `Batched` function is called with every item queued while its previous
+call ran, so a storm costs a few trips with many items each; alone, an item costs one trip
+as before. Nobody waits on a timer, and each caller gets its own item's answer.
+
+    @Batched
+    def active(user_ids):            # runs off the event loop, on the database thread
+        return set(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
+
+    if user_id in await active(user_id): ...
+
+`run` gets a dict {key: value} (the latest value queued for each key) and returns what every
+caller of the batch gets back.
+"""
+
+import asyncio
+
+from channels.db import database_sync_to_async
+
+
+class Batched:
+    def __init__(self, run):
+        self.run = run
+        self._loops = {}  # event loop -> its _Queue
+
+    async def __call__(self, key, value=None):
+        loop = asyncio.get_running_loop()
+        queue = self._loops.get(loop)
+        if queue is None:
+            for old in [old for old in self._loops if old.is_closed()]:
+                del self._loops[old]
+            queue = self._loops[loop] = _Queue(database_sync_to_async(self.run))
+        return await queue.add(key, value)
+
+
+class _Queue:
+    def __init__(self, run):
+        self.run = run
+        self.pending = {}
+        self.answer = None  # the future of the batch being filled
+        self.writer = None
+
+    async def add(self, key, value):
+        self.pending[key] = value
+        if self.answer is None:
+            self.answer = asyncio.get_running_loop().create_future()
+        answer = self.answer
+        if self.writer is None:
+            self.writer = asyncio.create_task(self._drain())
+        return await asyncio.shield(answer)
+
+    async def _drain(self):
+        try:
+            while self.pending:
+                items, answer = self.pending, self.answer
+                self.pending, self.answer = {}, None
+                try:
+                    answer.set_result(await self.run(items))
+                except Exception as error:
+                    answer.set_exception(error)
+        finally:
+            self.writer = None
