@@ -22,7 +22,7 @@ from core.emoji import REACTIONS
 from core.text import clean_text
 from friends.models import Friendship
 from realtime import registry
-from realtime.publish import publish, publish_on_commit, user_group
+from realtime.publish import per_language, publish, publish_on_commit, user_group
 
 from . import frames, system
 from .attachments import Attachment, AttachmentError
@@ -544,15 +544,18 @@ def _stored(message):
 
 
 def _publish_new(message):
-    """A new message to every open tab of the room's members, rendered once for all."""
-    message.broadcast_failed = not publish(room_group(message.room_id), frames.message(message))
+    """A new message to every open tab of the room's members, rendered once per language (each
+    reader gets theirs: its labels, a system line, in their language; times in UTC, which the
+    page says in its reader's zone)."""
+    frame = per_language(lambda: frames.message(message))
+    message.broadcast_failed = not publish(room_group(message.room_id), frame)
 
 
 def _publish_reactions(message_id):
     """A message's reactions as they are now, to every open tab of its room."""
     message = Message.objects.shown().filter(pk=message_id).first()
     if message is not None:
-        publish(room_group(message.room_id), frames.reactions(message))
+        publish(room_group(message.room_id), per_language(lambda: frames.reactions(message)))
 
 
 def _publish_change(message):
@@ -561,4 +564,4 @@ def _publish_change(message):
     room, and in the room list when it is the room's latest message.
     """
     latest = not Message.objects.filter(room_id=message.room_id, pk__gt=message.pk).exists()
-    publish(room_group(message.room_id), frames.message_changed(message, latest=latest))
+    publish(room_group(message.room_id), per_language(lambda: frames.message_changed(message, latest=latest)))

@@ -248,7 +248,8 @@ async def on_room_joined(socket, event):
     if room_group(room_id) in socket.joined:
         return
     await socket.join(room_group(room_id))
-    html = await _joined_room(socket.user, room_id, event.get("since", 0))
+    with translation.override(socket.language):  # the reader's, as every frame to them
+        html = await _joined_room(socket.user, room_id, event.get("since", 0))
     if html:
         await socket.send_frame(html)
 

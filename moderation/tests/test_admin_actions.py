@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from realtime import publish as live
+from realtime.publish import frame_for
 from realtime.protocol import CLOSE_DEACTIVATED
 from rooms.groups import room_group
 from rooms.models import Message
@@ -48,7 +49,7 @@ def spied_frames(monkeypatch):
     real = live.publish
 
     def spy(group, html="", *, event=None, exclude_user=None):
-        sent.append((group, html))
+        sent.append((group, frame_for(html, "en")))  # frames are per language: the English one
         return real(group, html, event=event, exclude_user=exclude_user)
 
     monkeypatch.setattr(live, "publish", spy)

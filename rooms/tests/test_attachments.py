@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from realtime.publish import frame_for  # frames are per language: the English one
 from friends.models import Friendship
 from rooms.attachments import attachment_storage
 from rooms.models import Message, MessageError, RoomNotFound
@@ -150,7 +151,7 @@ def test_the_same_client_id_stores_one_file(direct_room, alice, attachments):
 
 def test_a_file_message_is_broadcast_after_commit(direct_room, alice, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kw: sent.append((group, html)) or True)
+    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kw: sent.append((group, frame_for(html, "en"))) or True)
 
     with django_capture_on_commit_callbacks(execute=True):
         message = Message.objects.post_file(direct_room, alice, picture())

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from realtime.publish import frame_for  # frames are per language: the English one
 from accounts.models import User
 from friends.models import Friendship
 from rooms.management.commands.seed_demo import Command
@@ -82,7 +83,7 @@ def test_messages_skip_the_rate_limit_and_spread_over_the_last_week_in_id_order(
 
 def test_rooms_are_announced_but_seeded_messages_are_not_broadcast(db, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kwargs: sent.append(html) or True)
+    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kwargs: sent.append(frame_for(html, "en")) or True)
 
     with django_capture_on_commit_callbacks(execute=True):
         seed("--users", "3", "--rooms", "1", "--messages", "50")

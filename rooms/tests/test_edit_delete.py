@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from realtime.publish import frame_for  # frames are per language: the English one
 from accounts.tests.factories import UserFactory
 from friends.models import Friendship
 from rooms.models import Favorite, Message, MessageError, MessageNotFound
@@ -24,7 +25,7 @@ def hello(direct_room, alice):
 def broadcasts(monkeypatch):
     """The frames sent live, as (group, html)."""
     sent = []
-    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kw: sent.append((group, html)) or True)
+    monkeypatch.setattr("rooms.actions.publish", lambda group, html="", **kw: sent.append((group, frame_for(html, "en"))) or True)
     return sent
 
 

@@ -129,7 +129,7 @@
 
   function roomTitle(room) {
     var title = document.querySelector("#room-item-" + CSS.escape(room) + " .room-title");
-    return title ? title.childNodes[0].textContent.trim() : "New message";
+    return title ? title.childNodes[0].textContent.trim() : gettext("New message");
   }
 
   function notify(message) {

@@ -1,36 +1,25 @@
 // The conversation's shape, on the page and for every live message: consecutive messages of
 // one sender within five minutes form a group (one avatar and name: .grouped on the later
-// ones), a separator starts each day (Today, Yesterday, a date, in the reader's time zone),
+// ones), a separator starts each day (Today, Yesterday, a date, in the reader's time zone and
+// language: chat.dayLabel),
 // a message opened by link (?around=<id> or #message-<id>) is scrolled to and highlighted,
 // and "Jump to latest" shows while the reader is away from the newest message. Uses chat.js.
 (function () {
   "use strict";
 
   var GROUP_MS = 5 * 60 * 1000;
-  var DAY_MS = 24 * 60 * 60 * 1000;
 
   function sentAt(message) {
     var time = message.querySelector(".meta time[datetime], :scope > p > time[datetime]");
     return time ? new Date(time.getAttribute("datetime")) : null;
   }
 
-  function startOfDay(date) { return new Date(date.getFullYear(), date.getMonth(), date.getDate()); }
-
-  function dayLabel(date) {
-    var days = Math.round((startOfDay(new Date()) - startOfDay(date)) / DAY_MS);
-    if (days === 0) return "Today";
-    if (days === 1) return "Yesterday";
-    var options = { weekday: "long", day: "numeric", month: "long" };
-    if (date.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
-    return date.toLocaleDateString(undefined, options);
-  }
-
   function separator(date) {
     var item = document.createElement("li");
     item.className = "day-separator";
-    item.dataset.day = startOfDay(date).toISOString();
+    item.dataset.day = String(chat.dayNumber(date));
     var label = document.createElement("span");
-    label.textContent = dayLabel(date);
+    label.textContent = chat.dayLabel(date);
     item.appendChild(label);
     return item;
   }
@@ -44,7 +33,7 @@
     list.querySelectorAll(":scope > .message[data-message-id]").forEach(function (message) {
       var at = sentAt(message);
       if (!at) return;
-      var newDay = !previousAt || startOfDay(at).getTime() !== startOfDay(previousAt).getTime();
+      var newDay = !previousAt || chat.dayNumber(at) !== chat.dayNumber(previousAt);
       if (newDay) list.insertBefore(separator(at), message);
       var grouped = !newDay && previous && !message.classList.contains("system") && !previous.classList.contains("system") &&
         message.dataset.senderId && message.dataset.senderId === previous.dataset.senderId && at - previousAt < GROUP_MS;
@@ -116,5 +105,5 @@
     }
   });
 
-  window.conversation = { shape: shape, dayLabel: dayLabel };
+  window.conversation = { shape: shape, dayLabel: chat.dayLabel };
 })();

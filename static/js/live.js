@@ -116,14 +116,14 @@
     setState("closed");
     var code = event.detail.event.code;
     if (code === CLOSE.unauthenticated || code === CLOSE.deactivated) {
-      stop("You are logged out. Reload the page to log in again.");
+      stop(gettext("You are logged out. Reload the page to log in again."));
     } else if (code === CLOSE.too_many) {
-      stop("This site is open in too many tabs. Close some, then reload this one.");
+      stop(gettext("This site is open in too many tabs. Close some, then reload this one."));
     } else {
       // A frame over the server's limit closed the socket: what was sent is given back here,
       // not sent again on reconnect (it would close the next socket too).
-      if (code === CLOSE.too_big) refused("That message is too big to send. Shorten it and send it again.", null);
-      setStatus("Reconnecting… messages you send now go out when the connection is back.");
+      if (code === CLOSE.too_big) refused(gettext("That message is too big to send. Shorten it and send it again."), null);
+      setStatus(gettext("Reconnecting… messages you send now go out when the connection is back."));
       if (!extensionRetrying) reconnectLater(event.detail.socketWrapper);
     }
   });
@@ -192,17 +192,17 @@
         dot.classList.toggle("online", !!frame.online);
         dot.title = frame.online ? gettext("Online") : gettext("Offline");
         var words = dot.querySelector(".visually-hidden");
-        if (words) words.textContent = frame.online ? "online" : "offline";
+        if (words) words.textContent = frame.online ? gettext("online") : gettext("offline");
       });
       // A direct room's header: "online", or last seen just now.
       document.querySelectorAll(".last-seen[data-user-id='" + Number(frame.user) + "']").forEach(function (line) {
-        line.textContent = frame.online ? "online" : "last seen just now";
+        line.textContent = frame.online ? gettext("online") : gettext("last seen just now");
       });
     },
     typing: function (frame) {
       var line = document.getElementById("typing-" + Number(frame.room));
       if (!line || String(frame.user) === me) return;
-      line.textContent = frame.name + " is typing…";
+      line.textContent = interpolate(gettext("%(name)s is typing…"), { name: frame.name }, true);
       clearTimeout(typingTimers[line.id]);
       typingTimers[line.id] = setTimeout(function () {
         var current = document.getElementById(line.id);
@@ -215,7 +215,7 @@
       var count = Number(frame.count) || 0;
       badge.textContent = String(count);
       badge.classList.toggle("hidden", !count);
-      badge.setAttribute("aria-label", count + " pending friend request" + (count === 1 ? "" : "s"));
+      badge.setAttribute("aria-label", interpolate(ngettext("%(count)s pending friend request", "%(count)s pending friend requests", count), { count: count }, true));
     },
     // A friend came or went: the friend list (#friend-rows) reloads itself on this event.
     friends: function () { htmx.trigger(document.body, "friends-changed"); },
@@ -225,8 +225,15 @@
     error: function (frame) { refused(frame.text, frame.room == null ? null : String(frame.room)); },
   };
 
+  // An HTML frame from the socket is being swapped (htmx:wsBeforeMessage to wsAfterMessage, in
+  // one go): its times were rendered in UTC, once per language, and are said again in the
+  // reader's zone (chat.localizeTimes) before they go in.
+  var swappingFrame = false;
+  page.addEventListener("htmx:wsAfterMessage", function () { swappingFrame = false; });
+
   page.addEventListener("htmx:wsBeforeMessage", function (event) {
     var text = event.detail.message;
+    if (typeof text === "string" && text.charAt(0) !== "{") swappingFrame = true;
     if (typeof text !== "string" || text.charAt(0) !== "{") return; // HTML: htmx swaps it
     event.preventDefault(); // nothing for htmx to swap
     var frame;
@@ -243,6 +250,7 @@
   page.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     var fragment = event.detail.fragment;
+    if (swappingFrame && fragment) chat.localizeTimes(fragment);
     if (target.id === "messages" && target.hasAttribute("data-history")) {
       event.detail.shouldSwap = false; // older messages on show: "Jump to the newest" gets the new ones
     } else if (target.id === "messages") {
@@ -349,8 +357,8 @@
       if (meta && !meta.querySelector(".mention-marker")) {
         var marker = document.createElement("span");
         marker.className = "mention-marker";
-        marker.title = "You were mentioned";
-        marker.setAttribute("aria-label", "You were mentioned");
+        marker.title = gettext("You were mentioned");
+        marker.setAttribute("aria-label", gettext("You were mentioned"));
         marker.textContent = "@";
         meta.insertBefore(marker, meta.querySelector(".badge.unread"));
       }
@@ -365,7 +373,8 @@
     }
     if (badge) {
       badge.textContent = String(Number(badge.textContent) + 1);
-      badge.setAttribute("aria-label", badge.textContent + " unread messages");
+      var unread = Number(badge.textContent);
+      badge.setAttribute("aria-label", interpolate(ngettext("%(count)s unread message", "%(count)s unread messages", unread), { count: unread }, true));
     }
   }
 
@@ -444,7 +453,7 @@
     if (!connected) {
       // Kept here (not in the extension's queue): every pending message goes out on reconnect.
       event.preventDefault();
-      setStatus("Not connected: your message stays in the box and is sent when the connection is back.");
+      setStatus(gettext("Not connected: your message stays in the box and is sent when the connection is back."));
       return;
     }
     event.detail.messageBody = JSON.stringify(sendFrameOf(item));

@@ -180,7 +180,7 @@
     var chip = event.target.closest && event.target.closest(".reaction[data-emoji-react], .seen[title]");
     if (!chip) return;
     event.preventDefault();
-    chat.toast(chip.dataset.emojiReact ? chip.dataset.emojiReact + " " + chip.title : "Seen by " + chip.title, "info");
+    chat.toast(chip.dataset.emojiReact ? chip.dataset.emojiReact + " " + chip.title : interpolate(gettext("Seen by %(names)s"), { names: chip.title }, true), "info");
   });
 
   // --- Mentions: completion in the message box ----------------------------------------------
@@ -324,10 +324,10 @@
       if (!readers.length) continue;
       var label = document.createElement("span");
       label.className = "seen";
-      if (data.direct) label.textContent = "Seen";
+      if (data.direct) label.textContent = gettext("Seen");
       else {
-        label.textContent = "Seen by " + readers.length;
-        label.title = readers.map(function (mark) { return mark.name; }).join(", ");
+        label.textContent = interpolate(ngettext("Seen by %(count)s", "Seen by %(count)s", readers.length), { count: readers.length }, true);
+        label.title = readers.map(function (mark) { return mark.name; }).join(pgettext("between the names of a list of people", ", "));
       }
       var bubble = mine[i].querySelector(".bubble");
       if (bubble) bubble.appendChild(label);

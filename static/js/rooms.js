@@ -190,9 +190,9 @@
   // --- Pictures and files -------------------------------------------------------------------
 
   function sizeText(bytes) {
-    if (bytes < 1024) return bytes + " bytes";
-    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
-    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+    if (bytes < 1024) return interpolate(ngettext("%(size)s byte", "%(size)s bytes", bytes), { size: bytes }, true);
+    if (bytes < 1024 * 1024) return interpolate(gettext("%(size)s KB"), { size: (bytes / 1024).toFixed(1) }, true);
+    return interpolate(gettext("%(size)s MB"), { size: (bytes / (1024 * 1024)).toFixed(1) }, true);
   }
 
   function showStatus(text, fraction) {
@@ -215,11 +215,11 @@
   function upload(form, file) {
     var limit = Number(form.dataset.maxBytes);
     if (file.size > limit) {
-      showError(file.name + " is " + sizeText(file.size) + "; files can be at most " + sizeText(limit) + ".");
+      showError(interpolate(gettext("%(name)s is %(size)s; files can be at most %(most)s."), { name: file.name, size: sizeText(file.size), most: sizeText(limit) }, true));
       return Promise.resolve();
     }
     showError("");
-    showStatus("Sending " + file.name + "…", 0);
+    showStatus(interpolate(gettext("Sending %(name)s…"), { name: file.name }, true), 0);
     sending = { file: file, form: form, done: 0 };
     var request = htmx.ajax("POST", form.action, { source: form, values: { file: file, client_id: chat.uuid() } });
     // A lost connection rejects; htmx:afterRequest has said so by then.
@@ -230,7 +230,7 @@
     // The upload's progress, then the answer's: the bar only moves forward.
     if (!sending || event.target !== sending.form || !event.detail.lengthComputable || !event.detail.total) return;
     sending.done = Math.max(sending.done, event.detail.loaded / event.detail.total);
-    showStatus("Sending " + sending.file.name + "…", sending.done);
+    showStatus(interpolate(gettext("Sending %(name)s…"), { name: sending.file.name }, true), sending.done);
   });
 
   // A refusal is not swapped into the list (the page's htmx config swaps 422 answers).
@@ -245,9 +245,9 @@
     if (xhr.status >= 200 && xhr.status < 300) return;
     if (xhr.status === 422) {
       showError(new DOMParser().parseFromString(xhr.responseText, "text/html").body.textContent.trim());
-    } else if (xhr.status === 413) showError(name + " is too large to send.");
-    else if (xhr.status === 0) showError("Sending " + name + " failed: no connection. Try again.");
-    else showError("Sending " + name + " failed. Try again.");
+    } else if (xhr.status === 413) showError(interpolate(gettext("%(name)s is too large to send."), { name: name }, true));
+    else if (xhr.status === 0) showError(interpolate(gettext("Sending %(name)s failed: no connection. Try again."), { name: name }, true));
+    else showError(interpolate(gettext("Sending %(name)s failed. Try again."), { name: name }, true));
   });
 
   // One file after the other, so they arrive in the order they were chosen, to the room they
