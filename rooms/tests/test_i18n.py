@@ -46,6 +46,12 @@ def test_a_chinese_reader_gets_the_chat_page_in_chinese(client, alice, bob, grou
     assert group.messages.get(kind="system").body == "Alice created the group with Bob and Carol."
 
 
+def test_the_emoji_are_named_in_the_readers_language(client, alice, group):
+    html = page(client, alice, group.get_absolute_url(), CHINESE_BROWSER)
+    assert 'title="竖起大拇指" aria-label="竖起大拇指">👍</button>' in html  # the palette (its search reads the names)
+    assert '<p class="emoji-group">爱心</p>' in html
+
+
 def test_an_english_reader_sees_no_chinese_on_the_chat_page(client, alice, group):
     Message.objects.post(group, alice, "See you on Saturday")
     html = page(client, alice, group.get_absolute_url(), ENGLISH_BROWSER)
