@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
+from core import notes
 from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
 from realtime.publish import close_sockets_on_commit
 from realtime.sessions import session_digest
@@ -132,13 +133,13 @@ def delete_account(user, *, delete_messages=False, operator=False, dry_run=False
             exports = list(user.exports.exclude(file="").values_list("file", flat=True))
             deletion.counts["exports"] = user.exports.all().delete()[0]
             avatar = user.avatar.name
-            how = "with their messages" if delete_messages else "their messages kept, as Deleted user"
-            who = "by an operator (manage.py delete_user)" if operator else "by its owner"
             LogEntry.objects.log_actions(
                 user_id=user.pk,
                 queryset=[user],
                 action_flag=DELETION,
-                change_message=f"Account deleted {who}, {how}; username held until {deletion.held_until:%Y-%m-%d}.",
+                change_message=notes.note(
+                    notes.ACCOUNT_DELETED[bool(operator), bool(delete_messages)], date=f"{deletion.held_until:%Y-%m-%d}"
+                ),
                 single_object=True,
             )
             _scrub(user)

@@ -18,6 +18,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils.translation import gettext as _
 
 from accounts import actions as accounts_actions
+from core import notes
 from rooms import actions as rooms_actions
 from rooms.errors import RoomError
 
@@ -25,7 +26,8 @@ from .models import Report
 
 
 def record(by, obj, note):
-    """One line in the admin log: by changed obj, saying note."""
+    """One line in the admin log: by changed obj, saying note (stored in English, one of
+    core.notes.NOTES: the admin says it in the moderator's language)."""
     LogEntry.objects.log_actions(user_id=by.pk, queryset=[obj], action_flag=CHANGE, change_message=note, single_object=True)
 
 
@@ -50,12 +52,12 @@ def bannable(moderator, users):
     return allowed, skipped
 
 
-def ban(by, users, why="Banned"):
+def ban(by, users, note=notes.BANNED):
     """Deactivate each user (their open sockets close on every process) and log it; returns how many."""
     users = list(users)
     accounts_actions.deactivate(users)
     for user in users:
-        record(by, user, f"{why}: deactivated, open connections closed.")
+        record(by, user, notes.note(note))
     return len(users)
 
 
@@ -78,7 +80,7 @@ def reactivate(by, users):
     users = list(users)
     accounts_actions.reactivate(users)
     for user in users:
-        record(by, user, "Reactivated: can log in again.")
+        record(by, user, notes.note(notes.REACTIVATED))
     return len(users)
 
 
@@ -96,7 +98,7 @@ def deletable(messages):
     return allowed, skipped
 
 
-def delete_messages(by, messages, why="Deleted by a moderator"):
+def delete_messages(by, messages, note=notes.MESSAGE_DELETED):
     """
     Delete each message as its sender would (blanked, removed live) and log it; their open
     reports are resolved with them. Returns the messages deleted; one the rules refuse, or
@@ -109,7 +111,7 @@ def delete_messages(by, messages, why="Deleted by a moderator"):
                 continue
         except RoomError:
             continue
-        record(by, message, f"{why}: the body was removed and open clients no longer show it.")
+        record(by, message, notes.note(note))
         deleted.append(message)
     return deleted
 
@@ -143,6 +145,6 @@ def _resolve_reports_of_deleted(open_reports, by):
     if not reports:
         return
     if by.is_staff:
-        resolve_reports(by, reports, Report.Status.MESSAGE_DELETED, "Resolved: message deleted.")
+        resolve_reports(by, reports, Report.Status.MESSAGE_DELETED, notes.REPORT_MESSAGE_DELETED)
     else:
         Report.objects.filter(pk__in=[r.pk for r in reports]).resolve(by, Report.Status.MESSAGE_DELETED)

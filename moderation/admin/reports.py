@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import F
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from core import notes
+
 from .. import actions
 from ..confirm import confirmation_page, confirmed
 from ..models import Report
@@ -156,7 +158,7 @@ class ReportAdmin(admin.ModelAdmin):
                 items=[_report_line(r) for r in chosen],
                 skipped=skipped,
             )
-        count = actions.resolve_reports(request.user, chosen, Report.Status.DISMISSED, "Resolved: dismissed.")
+        count = actions.resolve_reports(request.user, chosen, Report.Status.DISMISSED, notes.REPORT_DISMISSED)
         self.message_user(
             request, ngettext("%(count)d report dismissed.", "%(count)d reports dismissed.", count) % {"count": count}, messages.SUCCESS
         )
@@ -182,9 +184,9 @@ class ReportAdmin(admin.ModelAdmin):
             )
         reported = Report.objects.open().filter(message__in=[m.pk for m in chosen] + [m.pk for m, _ in skipped])
         count = reported.count()
-        deleted = actions.delete_messages(request.user, chosen, why="Deleted after a report")
+        deleted = actions.delete_messages(request.user, chosen, note=notes.MESSAGE_DELETED_AFTER_REPORT)
         # Deleting resolved the reports on those messages; the ones on messages deleted before stay.
-        actions.resolve_reports(request.user, list(reported), Report.Status.MESSAGE_DELETED, "Resolved: message deleted.")
+        actions.resolve_reports(request.user, list(reported), Report.Status.MESSAGE_DELETED, notes.REPORT_MESSAGE_DELETED)
         self.message_user(request, _deleted_and_resolved(len(deleted), count), messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Ban the senders of the reported messages"), permissions=["ban"])
@@ -206,14 +208,14 @@ class ReportAdmin(admin.ModelAdmin):
                 items=chosen,
                 skipped=skipped,
             )
-        banned = actions.ban(request.user, chosen, why="Banned after a report")
+        banned = actions.ban(request.user, chosen, note=notes.BANNED_AFTER_REPORT)
         out = [u.pk for u in chosen] + [u.pk for u, _ in skipped if not u.is_active]
         messages_of_banned = [r.message_id for r in reports if r.message.sender_id in out]
         count = actions.resolve_reports(
             request.user,
             Report.objects.filter(message__in=messages_of_banned),
             Report.Status.SENDER_BANNED,
-            "Resolved: sender banned.",
+            notes.REPORT_SENDER_BANNED,
         )
         self.message_user(request, _banned_and_resolved(banned, count), messages.SUCCESS)
 

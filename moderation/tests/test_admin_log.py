@@ -53,3 +53,30 @@ def test_moderators_list_the_deleted_accounts(mod_client, alice, bob):
 
     assert page.status_code == 200
     assert [u.pk for u in page.context["cl"].result_list] == [alice.pk]
+
+
+def test_a_chinese_moderator_reads_the_log_in_chinese(mod_client, moderator, alice, bob):
+    from moderation import actions
+
+    moderator.language = "zh-hans"
+    moderator.save()
+    actions.ban(moderator, [bob])
+    delete_account(alice, delete_messages=True)
+    assert LogEntry.objects.get(object_id=str(bob.pk)).change_message == "Banned: deactivated, open connections closed."
+
+    text = mod_client.get(changelist(LogEntry)).content.decode()
+    assert "已封禁：账户已停用，打开的连接已关闭。" in text
+    assert "账户由本人删除，消息一并删除；用户名保留至" in text
+    assert "Banned: deactivated" not in text
+    history = mod_client.get(reverse("admin:accounts_user_history", args=[bob.pk])).content.decode()
+    assert "已封禁：账户已停用，打开的连接已关闭。" in history
+
+
+def test_a_line_the_notes_do_not_know_is_shown_as_it_is():
+    from django.utils import translation
+
+    from core import notes
+
+    with translation.override("zh-hans"):
+        assert notes.translated("Changed name.") == "Changed name."
+        assert notes.translated("Resolved: dismissed.") == "已处理：驳回。"
