@@ -1,14 +1,15 @@
 """
 Values kept in the cache per key and recomputed after a change, without a race: the cache
-key carries a version that `forget` moves on, so a reader that computed from data older
-than a change stores its result under the old version, which nobody reads again.
+value is kept with a version that `forget` moves on, so a reader that computed from data
+older than a change stores its result under the old version, which nobody takes again.
 
     user = remember(cache, "user", pk, lambda: load(pk), timeout=300)
     forget(cache, "user", [pk])      # when that user changes (also after commit)
 
 With the cache down the value is computed each time (and `forget` has nothing to forget).
 The version keys outlive the values (VERSION_TIMEOUT > any value's timeout), so a version
-that expired and restarts at 0 can only find values stored since.
+that expired and restarts at 0 can only find values stored since. A reader reads the version
+and the value (kept with the version it was computed under) in one round trip.
 """
 
 import logging
@@ -61,28 +62,31 @@ class _KeptClients(RedisCacheClient):
         if client is None:
             client = self._clients[pool] = self._client(connection_pool=pool)
         return client
-_MISSING = object()
-
-
 def _version_key(name, key):
     return f"{name}:version:{key}"
 
 
 def remember(cache, name, key, compute, timeout):
-    """The value of name for key: from the cache, or compute() stored there for timeout seconds."""
+    """
+    The value of name for key: from the cache, or compute() stored there for timeout seconds.
+    One round trip when it is there: the value is kept beside the version it was computed
+    under, and both are read together; a value of an older version is computed again.
+    """
+    version_key, value_key = _version_key(name, key), f"{name}:{key}"
     try:
-        version = cache.get(_version_key(name, key)) or 0
-        value_key = f"{name}:{key}:{version}"
-        value = cache.get(value_key, _MISSING)
+        found = cache.get_many([version_key, value_key])
     except Exception:
         log.warning("cache unavailable: %s computed without it", name, exc_info=True)
         return compute()
-    if value is _MISSING:
-        value = compute()
-        try:
-            cache.set(value_key, value, timeout)
-        except Exception:
-            log.warning("cache unavailable: %s not kept", name, exc_info=True)
+    version = found.get(version_key) or 0
+    kept = found.get(value_key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    value = compute()
+    try:
+        cache.set(value_key, (version, value), timeout)
+    except Exception:
+        log.warning("cache unavailable: %s not kept", name, exc_info=True)
     return value
 
 

@@ -40,7 +40,7 @@ from .batches import Batched
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
-from .publish import apublish, frame_for, user_group
+from .publish import apublish_many, frame_for, user_group
 from .sessions import session_digest
 
 log = logging.getLogger(__name__)
@@ -209,9 +209,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     async def _announce_presence(self, online):
         if registry.presence_hooks:
             await _presence_changed(self.user_id, online)
-        frame = protocol.presence(self.user_id, online)
-        for group in self.presence_audience:
-            await apublish(group, frame)
+        await apublish_many(self.presence_audience, protocol.presence(self.user_id, online))
 
     # --- What handlers use ------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ A plain Channels consumer puts every socket in the layer group of each of its gr
 frame to a room of C members costs C layer messages (C Redis round trips, C wake-ups). Here
 the hub owns one channel on the layer and is in a layer group while at least one of its
 local sockets is; a publication is one layer message per process, and the hub hands the
-frame, rendered once by the publisher, to its local sockets.
+frame, rendered once by the publisher, to its local sockets. Every hub is also in the group
+EVERY_HUB, for a publication to many groups at once (`publish.apublish_many`).
 
 When the layer fails (Redis down) the hub keeps retrying, joins its groups again once the
 layer is back and tells every socket to resync: frames may have been lost meanwhile.
@@ -21,7 +22,7 @@ from django.conf import settings
 from core import metrics
 
 from .presence import presence
-from .publish import layer_slot
+from .publish import EVERY_HUB, layer_slot
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Hub:
 
     async def start(self):
         self.channel = await self.layer.new_channel("hub.")
+        await self._join_every_hub()
         self._tasks = [asyncio.create_task(self._receive_forever()), asyncio.create_task(self._housekeeping())]
 
     async def stop(self):
@@ -50,6 +52,11 @@ class Hub:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        try:
+            async with layer_slot():
+                await self.layer.group_discard(EVERY_HUB, self.channel)
+        except Exception:  # a dead channel in it only costs a dropped message until it expires
+            log.warning("live: group_discard %s failed", EVERY_HUB, exc_info=True)
 
     @property
     def idle(self):
@@ -104,7 +111,12 @@ class Hub:
         else:
             by_language, default = {}, ({"type": "websocket.send", "text": html} if html else None)
         delivered = 0
-        for consumer in list(self.sockets.get(message["group"], ())):
+        groups = message.get("groups")
+        if groups is None:
+            consumers = list(self.sockets.get(message["group"], ()))
+        else:  # apublish_many: each socket in any of them, once
+            consumers = {consumer for group in groups for consumer in self.sockets.get(group, ())}
+        for consumer in consumers:
             if exclude is not None and consumer.user_id == exclude:
                 continue
             try:
@@ -138,9 +150,17 @@ class Hub:
             failures = 0
             await self.deliver(message)
 
+    async def _join_every_hub(self):
+        try:
+            async with layer_slot():
+                await self.layer.group_add(EVERY_HUB, self.channel)
+        except Exception:  # the layer is down: recovery joins it again
+            log.warning("live: group_add %s failed", EVERY_HUB, exc_info=True)
+
     async def _resubscribe(self):
         """Join the layer group of every group with local sockets (after an outage or hourly)."""
         try:
+            await self.layer.group_add(EVERY_HUB, self.channel)
             for group in self.groups():
                 await self.layer.group_add(group, self.channel)
         except Exception:

@@ -58,9 +58,17 @@ def frame_for(frame, language):
     return frame
 
 
-def layer_message(group, frame="", event=None, exclude_user=None):
+# Every process's hub is in this layer group: a publication to many groups at once is one
+# layer message to each process (`apublish_many`), not one per group.
+EVERY_HUB = "hubs"
+
+
+def layer_message(group, frame="", event=None, exclude_user=None, groups=None):
     """What crosses the layer; `at` (when it was published, just after its commit) times delivery."""
-    return {"type": HUB_MESSAGE, "group": group, "html": frame, "event": event, "exclude_user": exclude_user, "at": time.time()}
+    message = {"type": HUB_MESSAGE, "group": group, "html": frame, "event": event, "exclude_user": exclude_user, "at": time.time()}
+    if groups is not None:
+        message["groups"] = groups
+    return message
 
 
 # At most this many channel-layer calls of one process in flight at once: 2,000 sockets
@@ -98,6 +106,28 @@ async def apublish(group, frame="", *, event=None, exclude_user=None):
             metrics.layer_errors.inc()
             if attempt == 2:
                 log.warning("live: publishing to %s failed; live delivery is degraded", group, exc_info=True)
+    return False
+
+
+async def apublish_many(groups, frame):
+    """
+    Send frame to every socket in any of groups (once to a socket in several), on every
+    process: one layer message per process however many groups (a person's presence to each
+    of their friends, say: hundreds of groups, each a few Redis round trips on its own).
+    """
+    groups = sorted(groups)
+    if len(groups) <= 1:
+        return all([await apublish(group, frame) for group in groups])
+    message = layer_message(EVERY_HUB, frame, groups=groups)
+    for attempt in (1, 2):
+        try:
+            async with layer_slot():
+                await get_channel_layer().group_send(EVERY_HUB, message)
+            return True
+        except Exception:
+            metrics.layer_errors.inc()
+            if attempt == 2:
+                log.warning("live: publishing to %d groups failed; live delivery is degraded", len(groups), exc_info=True)
     return False
 
 
