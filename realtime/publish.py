@@ -14,6 +14,7 @@ was rolled back.
 """
 
 import asyncio
+import contextvars
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -131,8 +132,81 @@ async def apublish_many(groups, frame):
     return False
 
 
+# --- Publications held back by a trip to the database thread ---------------------------------
+
+_held = contextvars.ContextVar("realtime.publish.held", default=None)
+
+
+async def publishing_after(call, *args, **kwargs):
+    """
+    Await `call(*args, **kwargs)`, a trip to the database thread, holding back what it
+    publishes (on commit), then publish that from the event loop. Returns (call's result, the
+    frames that could not be published: a list of (group, frame)).
+
+    A synchronous `publish` blocks the database thread until the layer has the frame, and the
+    event loop that sends it is busy delivering the frame before: in a burst of messages every
+    post waited for the deliveries of the one before. Held back, the thread is free for the next
+    post at once. The process publishes in the order the trips ended (their commit order, the
+    thread running one at a time), so the frames of one room leave in the order of their ids.
+    """
+    held = []
+    token = _held.set(held)
+    try:
+        result = await call(*args, **kwargs)
+    finally:
+        _held.reset(token)
+        sent = await _in_order().send(held) if held else []
+    return result, [(group, frame) for (group, frame, _event, _exclude), ok in zip(held, sent) if not ok]
+
+
+class _InOrder:
+    """One event loop's publications from `publishing_after`, sent one after another."""
+
+    def __init__(self):
+        self.queue = []
+        self.sender = None
+
+    async def send(self, publications):
+        done = asyncio.get_running_loop().create_future()
+        self.queue.append((publications, done))
+        if self.sender is None:
+            self.sender = asyncio.create_task(self._send_all())
+        return await asyncio.shield(done)
+
+    async def _send_all(self):
+        try:
+            while self.queue:
+                publications, done = self.queue.pop(0)
+                results = []
+                for group, frame, event, exclude_user in publications:
+                    results.append(await apublish(group, frame, event=event, exclude_user=exclude_user))
+                done.set_result(results)
+        finally:
+            self.sender = None
+
+
+_in_order_of = {}  # event loop -> its _InOrder
+
+
+def _in_order():
+    loop = asyncio.get_running_loop()
+    sender = _in_order_of.get(loop)
+    if sender is None:
+        for old in [old for old in _in_order_of if old.is_closed()]:
+            del _in_order_of[old]
+        sender = _in_order_of[loop] = _InOrder()
+    return sender
+
+
 def publish(group, frame="", *, event=None, exclude_user=None):
-    """`apublish` for synchronous code (actions, `transaction.on_commit`)."""
+    """
+    `apublish` for synchronous code (actions, `transaction.on_commit`). Inside a
+    `publishing_after` trip the publication is held back and sent by it (True here).
+    """
+    held = _held.get()
+    if held is not None:
+        held.append((group, frame, event, exclude_user))
+        return True
     send = async_to_sync(apublish)
     if _loop_running_here():
         # Sync code on an event loop's thread (a test driving a browser) cannot block on the

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from realtime import registry
 from realtime.presence import shared_cache
 from realtime.protocol import MAX_ID, FrameError, notice, read_id
-from realtime.publish import apublish
+from realtime.publish import apublish, frame_for, publishing_after
 
 from . import actions, frames
 from .groups import room_group
@@ -99,19 +99,14 @@ post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="rooms.
 @database_sync_to_async
 def _post(user, room_id, body, client_id, reply_to=None):
     """
-    Store the message (published to the room after commit). Returns the frames the sender must
-    get directly: none when the publication reached the room (the sender's tabs are in it),
-    the stored message for a repeated client id, or it and a notice when the layer is down.
+    Store the message (published to the room after commit, by on_send: `publishing_after`).
+    Returns the frames the sender must get directly: none for a new message (the sender's tabs
+    are in the room), the stored message for a repeated client id.
     """
     room = Room.objects.of_member(user, room_id)
     message = actions.post_message(room, user, body, client_id=client_id, reply_to=reply_to)
     if not message.just_stored:
         return [frames.message(message)]
-    if message.broadcast_failed:
-        return [
-            frames.message(message),
-            notice(_("Live delivery is degraded: your message is stored, and others will see it when they catch up.")),
-        ]
     return []
 
 
@@ -189,10 +184,13 @@ async def on_send(socket, frame):
         reply_to = frame.get("reply_to")
         if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, (int, str))):
             raise FrameError(_("`reply_to` must be a message id."))
-        replies = await _post(socket.user, room_id, body, frame.get("client_id"), reply_to)
+        replies, unpublished = await publishing_after(_post, socket.user, room_id, body, frame.get("client_id"), reply_to)
     except DatabaseError:
         log.exception("chat: storing a message failed")
         raise FrameError(_("Your message could not be stored; nothing was sent. Try again.")) from None
+    if unpublished:  # the layer is down: the sender at least sees their message, and why
+        replies += [frame_for(html, socket.language) for _group, html in unpublished if html]
+        replies.append(notice(_("Live delivery is degraded: your message is stored, and others will see it when they catch up.")))
     for reply in replies:
         await socket.send_frame(reply)
 

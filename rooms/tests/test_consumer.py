@@ -230,6 +230,24 @@ async def test_many_tabs_resuming_a_room_at_once_all_get_it_from_a_shared_answer
     assert 1 <= len(reads) < len(tabs)
 
 
+async def test_messages_of_several_senders_reach_a_member_in_the_order_they_were_stored(layer, alice, bob, carol, group):
+    """Publications leave the process in commit order (realtime.publish.publishing_after), so a
+    page's newest message id is a safe place to resume from."""
+    await sync_to_async(group.add_members)(alice, [carol])
+    senders = [await connect(alice), await connect(bob)]
+    reader = await connect(carol)
+    for n in range(8):
+        for i, socket in enumerate(senders):
+            await send(socket, type="send", room=group.pk, body=f"burst {i}-{n}", client_id=str(uuid.uuid4()))
+    received = []
+    while len(received) < 16:
+        received += message_ids([await frame_with(reader, "burst ")])
+    stored = await sync_to_async(lambda: list(Message.objects.filter(body__startswith="burst ").order_by("pk").values_list("pk", flat=True)))()
+    assert received == stored
+    for socket in (*senders, reader):
+        await socket.disconnect()
+
+
 async def test_resume_of_a_room_you_are_not_in_is_not_found(layer, carol, direct_room):
     socket = await connect(carol)
     await send(socket, type="resume", room=direct_room.pk, after=0)

@@ -101,8 +101,14 @@ def test_html_frames_are_swaps_and_a_message_carries_its_id(alice, bob):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_degraded_delivery_tells_the_sender_in_a_frame_of_its_own(alice, bob, direct_room, monkeypatch):
-    monkeypatch.setattr("rooms.actions.publish", lambda *args, **kwargs: False)  # the layer is down
+    from channels.layers import get_channel_layer
+
     socket = await connect(alice)
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("the layer is down")
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", down)
     try:
         await send(socket, type="send", room=direct_room.pk, body="into the storm", client_id=str(uuid.uuid4()))
         stored = await frame_with(socket, "into the storm")
