@@ -18,6 +18,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import transaction
 
+from . import metrics
 from .counters import increment
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def remember(cache, name, key, compute, timeout):
     try:
         found = cache.get_many([version_key, value_key])
     except Exception:
+        metrics.cache_errors.labels(name).inc()
         log.warning("cache unavailable: %s computed without it", name, exc_info=True)
         return compute()
     version = found.get(version_key) or 0
@@ -86,6 +88,7 @@ def remember(cache, name, key, compute, timeout):
     try:
         cache.set(value_key, (version, value), timeout)
     except Exception:
+        metrics.cache_errors.labels(name).inc()
         log.warning("cache unavailable: %s not kept", name, exc_info=True)
     return value
 
@@ -98,6 +101,7 @@ def forget(cache, name, keys):
             for key in keys:
                 increment(cache, _version_key(name, key), VERSION_TIMEOUT)
         except Exception:
+            metrics.cache_errors.labels(name).inc()
             # Nothing newer can be stored meanwhile either: readers compute without the cache.
             log.warning("cache unavailable: %s not forgotten", name, exc_info=True)
 

@@ -9,7 +9,7 @@ import uuid
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 
-from core import counters
+from core import counters, metrics
 from core.cached import shared_cache  # noqa: F401  (the live layer's cache client; others import it here)
 from core.counters import decrement, increment
 
@@ -75,7 +75,7 @@ class Presence:
         try:
             return self._connected(user_id)
         except Exception:
-            log.warning("presence: cache unavailable", exc_info=True)
+            _cache_failed()
             return 0
 
     async def connected(self, user_id):
@@ -83,7 +83,7 @@ class Presence:
         try:
             return await _off_loop(self._connected)(user_id)
         except Exception:
-            log.warning("presence: cache unavailable", exc_info=True)
+            _cache_failed()
             return 0
 
     async def disconnected(self, user_id):
@@ -91,7 +91,7 @@ class Presence:
         try:
             return await _off_loop(self._disconnected)(user_id)
         except Exception:
-            log.warning("presence: cache unavailable", exc_info=True)
+            _cache_failed()
             return False
 
     async def refresh(self, user_ids):
@@ -99,14 +99,14 @@ class Presence:
         try:
             await _off_loop(self._refresh)(list(user_ids))
         except Exception:
-            log.warning("presence: cache unavailable", exc_info=True)
+            _cache_failed()
 
     async def heartbeat(self):
         """Say this process is alive (every HEARTBEAT_SECONDS): its counts still count."""
         try:
             await _off_loop(self._heartbeat)()
         except Exception:
-            log.warning("presence: cache unavailable", exc_info=True)
+            _cache_failed()
 
     def online(self, user_ids):
         """The ids among user_ids with a tab open somewhere (one cache round trip)."""
@@ -116,8 +116,13 @@ class Presence:
         try:
             return self._online(user_ids)
         except Exception:
-            log.warning("presence: cache unavailable", exc_info=True)
+            _cache_failed()
             return set()
+
+
+def _cache_failed():
+    metrics.cache_errors.labels("presence").inc()
+    log.warning("presence: cache unavailable", exc_info=True)
 
 
 class ProcessPresence(Presence):

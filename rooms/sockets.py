@@ -24,6 +24,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import metrics
 from realtime import registry
 from realtime.presence import shared_cache
 from realtime.protocol import MAX_ID, FrameError, notice, read_id
@@ -231,6 +232,7 @@ async def on_typing(socket, frame):
             f"typing:{room_id}:{socket.user_id}", 1, settings.TYPING_EVERY_SECONDS
         )
     except Exception:  # the cache is down: typing is a nicety, skip it
+        metrics.cache_errors.labels("typing").inc()
         log.warning("chat: typing throttle unavailable", exc_info=True)
         return
     if first_in_a_while:

@@ -174,3 +174,26 @@ async def test_a_sockets_frames_and_their_broadcast_log_under_the_sockets_id(ali
         await socket.disconnect()
     (failed,) = [r for r in lines.records if "publishing to" in r.getMessage()]  # the on-commit broadcast
     assert failed.request_id and failed.request_id.startswith("ws-")
+
+
+def test_cache_failures_are_counted_by_where_and_the_site_goes_on(alice, monkeypatch):
+    """Redis down: presence says nobody is online, the logged-in user is read from the
+    database, and chat_cache_errors_total says which of them went without the cache."""
+    from core import cached
+    from realtime.presence import presence
+
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("the cache is down")
+
+            return fail
+
+    before = {where: sample("chat_cache_errors_total", where=where) or 0 for where in ("presence", "user")}
+    monkeypatch.setattr(cached, "_shared", Down())
+    assert presence.online([alice.pk]) == set()
+    from accounts.backends import UsernameOrEmailBackend
+
+    assert UsernameOrEmailBackend().get_user(alice.pk) == alice
+    assert sample("chat_cache_errors_total", where="presence") == before["presence"] + 1
+    assert sample("chat_cache_errors_total", where="user") == before["user"] + 1
