@@ -34,10 +34,9 @@ from rooms.tests.test_multiprocess import session_for
 pytestmark = MARKS
 
 PEOPLE, TABS_EACH = int(os.environ.get("STORM_PEOPLE", 200)), 10  # 2,000 sockets (fewer while developing)
-# The target is 15 s; how long it takes is a figure (printed, and in the README), not
-# something a test on a shared machine can time. The test fails when clients do not come back
-# at all, or lose, double or misplace what they were sent.
-BACK_WITHIN = 60
+# The target: every client back within 15 s (the figures are printed, and in the
+# README). The test also fails when clients lose, double or misplace what they were sent.
+BACK_WITHIN = 15
 
 LIVE_JS = (Path(__file__).resolve().parent.parent.parent / "static" / "js" / "live.js").read_text()
 RETRY_FIRST = int(re.search(r"RETRY_FIRST_MS = (\d+)", LIVE_JS).group(1)) / 1000
