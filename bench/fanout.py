@@ -77,8 +77,10 @@ Fan-out table columns:
 
 Under it, "where the CPU went" shows the same window for the client processes, PostgreSQL,
 Redis and everything else on the machine ("other CPU": other people's tests, say, which
-make a row's latencies worse than the code's), the senders, how late the clients sent
-against their schedule, error fragments received and sockets closed or never opened.
+make a row's latencies worse than the code's), the load on the services per message sent
+(Redis commands processed, PostgreSQL transactions committed in the row's database: the
+README's sizing table), the senders, how late the clients sent against their schedule,
+error fragments received and sockets closed or never opened.
 
 Idle table columns: sockets held open by one daphne process; how long they took to connect
 and the server CPU per handshake; the process's resident memory (VmRSS) before (with one
@@ -223,6 +225,8 @@ class FanoutResult:
     max_send_lag_ms: float = 0.0
     log_problems: list = field(default_factory=list)
     peak_connections: int = 0  # PostgreSQL connections of the server processes, at most at once
+    redis_commands: int = 0  # commands Redis processed during the send window (every client of it)
+    pg_transactions: int = 0  # transactions committed in the row's database during the window
 
     @property
     def label(self):
@@ -496,6 +500,25 @@ class Backends:
         if rate_limit:
             env["CHAT_RATE_LIMIT"] = str(rate_limit)
         return env
+
+    def service_counts(self):
+        """(Redis commands processed, transactions committed in the row's database) so far,
+        for the load a row puts on the services (the README's sizing table)."""
+        redis_commands = 0
+        if self.layer == "redis":
+            import redis
+
+            redis_commands = redis.Redis.from_url(self.redis_url).info("stats")["total_commands_processed"]
+        transactions = 0
+        if self.db == "postgres":
+            import psycopg
+
+            with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as conn:
+                conn.execute("SELECT pg_stat_clear_snapshot()")
+                (transactions,) = conn.execute(
+                    "SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [self.database_name]
+                ).fetchone()
+        return redis_commands, transactions
 
     def flush_redis(self):
         """Empty the bench's Redis database, only when it is a dedicated one (not db 0)."""
@@ -1061,10 +1084,12 @@ def run_fanout(row, backends, logdir, side, tag):
             time.sleep(settle_seconds(connected))
             wait_for_quiet_machine(side.quiet_wait)
             window = CpuWindow()
+            counts_before = backends.service_counts()
             window.start(servers.pids)
             clients.go(time.time() + 0.5)
             replies = clients.results(timeout=row.messages / row.rate + DRAIN_LIMIT_SECONDS + 120)
             window.stop()
+            counts_after = backends.service_counts()
         finally:
             clients.close()
             peak_connections = connections.stop() if connections else 0
@@ -1101,6 +1126,8 @@ def run_fanout(row, backends, logdir, side, tag):
         max_send_lag_ms=max(r["max_send_lag"] for r in replies) * 1000,
         log_problems=servers.problems(),
         peak_connections=peak_connections,
+        redis_commands=counts_after[0] - counts_before[0],
+        pg_transactions=counts_after[1] - counts_before[1],
     )
 
 
@@ -1198,7 +1225,8 @@ def fanout_table(results):
 def cpu_table(results):
     headers = [
         "app", "server", "clients", "rate", "procs", "senders", "connect s", "server CPU", "client CPU",
-        "postgres CPU", "redis CPU", "other CPU", "max send lag ms", "error frames", "closed",
+        "postgres CPU", "redis CPU", "other CPU", "Redis cmds/msg", "PG xacts/msg", "max send lag ms",
+        "error frames", "closed",
     ]  # fmt: skip
     rows = []
     for r in results:
@@ -1208,7 +1236,10 @@ def cpu_table(results):
                 row.app, row.server, row.clients, "burst" if row.burst else f"{row.rate:g}", row.processes,
                 row.senders, f"{r.connect_seconds:.1f}", f"{100 * r.server_cpu / w:.0f} %",
                 f"{100 * r.client_cpu / w:.0f} %", f"{100 * r.postgres_cpu / w:.0f} %", f"{100 * r.redis_cpu / w:.0f} %",
-                f"{100 * r.other_cpu / w:.0f} %", f"{r.max_send_lag_ms:.0f}",
+                f"{100 * r.other_cpu / w:.0f} %",
+                f"{r.redis_commands / max(1, row.messages):.0f}" if row.layer == "redis" else "–",
+                f"{r.pg_transactions / max(1, row.messages):.1f}" if row.db == "postgres" else "–",
+                f"{r.max_send_lag_ms:.0f}",
                 r.error_frames, r.closed_early + r.connect_failures,
             ]
         )  # fmt: skip
