@@ -13,6 +13,7 @@ layer is back and tells every socket to resync: frames may have been lost meanwh
 """
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 
@@ -39,7 +40,7 @@ class Hub:
         self.layer = layer
         self.channel = None
         self.sockets = defaultdict(set)  # group -> consumers of this process
-        self._locks = defaultdict(asyncio.Lock)  # group -> serialises its add/discard
+        self._locks = {}  # group -> [a lock serialising its add/discard, how many hold or await it]
         self._tasks = []
 
     async def start(self):
@@ -64,7 +65,7 @@ class Hub:
 
     async def join(self, consumer, group):
         """Deliver group's frames to consumer; the hub joins the layer group for its first socket."""
-        async with self._locks[group]:
+        async with self._serialised(group):
             first = not self.sockets[group]
             self.sockets[group].add(consumer)
             if first:
@@ -77,7 +78,7 @@ class Hub:
                     log.warning("live: group_add %s failed", group, exc_info=True)
 
     async def leave(self, consumer, group):
-        async with self._locks[group]:
+        async with self._serialised(group):
             sockets = self.sockets.get(group)
             if not sockets or consumer not in sockets:
                 return
@@ -89,6 +90,23 @@ class Hub:
                         await self.layer.group_discard(group, self.channel)
                 except Exception:
                     log.warning("live: group_discard %s failed", group, exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def _serialised(self, group):
+        """One join or leave of group at a time. The lock goes once nobody holds or awaits it:
+        a lock kept for every group ever joined (each person's own, for a start) would outlive
+        its sockets by the process's lifetime."""
+        entry = self._locks.get(group)
+        if entry is None:
+            entry = self._locks[group] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[group]
 
     async def leave_all(self, consumer, groups):
         for group in list(groups):
