@@ -9,17 +9,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from chatsite.bodies import RequestBodyLimit  # noqa: E402
-from realtime.consumer import KeepServerSend  # noqa: E402
-from realtime.origins import SiteOriginValidator  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.consumer import SocketConsumer  # noqa: E402
+from realtime.entry import SocketEntry  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app),
-        "websocket": KeepServerSend(SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+        # /ws/chat/ only: origin, session and user checked in one step (realtime.entry).
+        "websocket": SocketEntry(SocketConsumer.as_asgi()),
     }
 )

@@ -37,6 +37,7 @@ from core.cached import remember
 
 from . import protocol, registry
 from .batches import Batched
+from .entry import SERVER_SEND
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
@@ -44,25 +45,6 @@ from .publish import apublish_many, frame_for, user_group
 from .sessions import session_digest
 
 log = logging.getLogger(__name__)
-
-SERVER_SEND = "realtime.server_send"
-
-
-class KeepServerSend:
-    """
-    ASGI middleware, outermost around the socket's application (chatsite.asgi): the server's
-    own `send` in the scope, so that the hub's frames go to it directly (SocketConsumer.
-    hub_message) instead of through every middleware's wrapper of it.
-    """
-
-    def __init__(self, application):
-        self.application = application
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket":
-            scope = {**scope, SERVER_SEND: send}
-        return await self.application(scope, receive, send)
-
 
 # What a new socket joins, kept per person in the cache (core.cached) for a while; the apps
 # forget it when it changes (`realtime.registry.groups_changed`).

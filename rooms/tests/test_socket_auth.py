@@ -102,3 +102,39 @@ async def test_through_daphne_the_dev_servers_origin_opens_and_another_port_is_r
         async with websockets.connect(url, origin="http://127.0.0.1:9999"):
             pass
     assert refused.value.response.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_anywhere_but_the_chat_path_is_refused(alice):
+    from .sockets import session_cookie
+
+    cookie = await session_cookie(alice)
+    communicator = WebsocketCommunicator(
+        application, "/ws/elsewhere/", headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_session_whose_password_changed_since_opens_no_socket(alice):
+    """The session's auth hash is checked at the handshake, as for a page."""
+    from asgiref.sync import sync_to_async
+
+    from .sockets import session_cookie
+
+    cookie = await session_cookie(alice)
+
+    @sync_to_async
+    def change_password():
+        alice.set_password("a whole new secret 123")
+        alice.save()
+
+    await change_password()
+    communicator = communicator_for([(b"cookie", f"sessionid={cookie}".encode())])
+    connected, _ = await communicator.connect()
+    assert connected
+    closed = await communicator.receive_output()
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_UNAUTHENTICATED)
+    await communicator.disconnect()

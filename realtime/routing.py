@@ -1,7 +1,0 @@
-from django.urls import path
-
-from .consumer import SocketConsumer
-
-websocket_urlpatterns = [
-    path("ws/chat/", SocketConsumer.as_asgi()),
-]
