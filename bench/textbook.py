@@ -23,11 +23,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.db import database_sync_to_async  # noqa: E402
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from realtime.origins import SiteOriginValidator  # noqa: E402
 from realtime.protocol import error  # noqa: E402
+from realtime.publish import frame_for  # noqa: E402
 from rooms import actions  # noqa: E402
 from rooms.groups import room_group  # noqa: E402
 from rooms.models import Membership, Room  # noqa: E402
@@ -71,8 +73,8 @@ class TextbookConsumer(AsyncWebsocketConsumer):
 
     async def hub_message(self, event):
         """What the product's publication calls its layer message (realtime.publish.HUB_MESSAGE)."""
-        if event.get("html"):
-            await self.send(text_data=event["html"])
+        if event.get("html"):  # one text, or one per language (the site's default here)
+            await self.send(text_data=frame_for(event["html"], settings.LANGUAGE_CODE))
 
 
 application = ProtocolTypeRouter(
