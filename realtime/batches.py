@@ -21,6 +21,8 @@ import asyncio
 
 from channels.db import database_sync_to_async
 
+from .loops import of_this_loop
+
 
 class Batched:
     def __init__(self, run):
@@ -28,12 +30,7 @@ class Batched:
         self._loops = {}  # event loop -> its _Queue
 
     async def __call__(self, key, value=None):
-        loop = asyncio.get_running_loop()
-        queue = self._loops.get(loop)
-        if queue is None:
-            for old in [old for old in self._loops if old.is_closed()]:
-                del self._loops[old]
-            queue = self._loops[loop] = _Queue(database_sync_to_async(self.run))
+        queue = of_this_loop(self._loops, lambda: _Queue(database_sync_to_async(self.run)))
         return await queue.add(key, value)
 
 

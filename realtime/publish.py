@@ -27,6 +27,8 @@ from django.utils import timezone, translation
 
 from core import metrics
 
+from .loops import of_this_loop
+
 log = logging.getLogger(__name__)
 
 HUB_MESSAGE = "hub.message"
@@ -81,13 +83,23 @@ _slots = {}  # event loop -> its semaphore
 
 def layer_slot():
     """`async with layer_slot(): await layer.group_add(...)`: one of the process's layer calls."""
-    loop = asyncio.get_running_loop()
-    slot = _slots.get(loop)
-    if slot is None:
-        for old in [old for old in _slots if old.is_closed()]:
-            del _slots[old]
-        slot = _slots[loop] = asyncio.Semaphore(LAYER_CALLS_AT_ONCE)
-    return slot
+    return of_this_loop(_slots, lambda: asyncio.Semaphore(LAYER_CALLS_AT_ONCE))
+
+
+async def _group_send(group, message, what):
+    """group_send with one retry (after a Redis restart the first use of each pooled
+    connection fails, "Connection closed by server", the second works); False, logged, when
+    the layer cannot be reached."""
+    for attempt in (1, 2):
+        try:
+            async with layer_slot():
+                await get_channel_layer().group_send(group, message)
+            return True
+        except Exception:
+            metrics.layer_errors.inc()
+            if attempt == 2:
+                log.warning("live: publishing to %s failed; live delivery is degraded", what, exc_info=True)
+    return False
 
 
 async def apublish(group, frame="", *, event=None, exclude_user=None):
@@ -97,17 +109,7 @@ async def apublish(group, frame="", *, event=None, exclude_user=None):
     be reached: the caller decides what the person sees. One retry: after a Redis restart the
     first use of each pooled connection fails ("Connection closed by server"), the second works.
     """
-    message = layer_message(group, frame, event, exclude_user)
-    for attempt in (1, 2):
-        try:
-            async with layer_slot():
-                await get_channel_layer().group_send(group, message)
-            return True
-        except Exception:
-            metrics.layer_errors.inc()
-            if attempt == 2:
-                log.warning("live: publishing to %s failed; live delivery is degraded", group, exc_info=True)
-    return False
+    return await _group_send(group, layer_message(group, frame, event, exclude_user), group)
 
 
 async def apublish_many(groups, frame):
@@ -119,17 +121,7 @@ async def apublish_many(groups, frame):
     groups = sorted(groups)
     if len(groups) <= 1:
         return all([await apublish(group, frame) for group in groups])
-    message = layer_message(EVERY_HUB, frame, groups=groups)
-    for attempt in (1, 2):
-        try:
-            async with layer_slot():
-                await get_channel_layer().group_send(EVERY_HUB, message)
-            return True
-        except Exception:
-            metrics.layer_errors.inc()
-            if attempt == 2:
-                log.warning("live: publishing to %d groups failed; live delivery is degraded", len(groups), exc_info=True)
-    return False
+    return await _group_send(EVERY_HUB, layer_message(EVERY_HUB, frame, groups=groups), f"{len(groups)} groups")
 
 
 # --- Publications held back by a trip to the database thread ---------------------------------
@@ -189,13 +181,7 @@ _in_order_of = {}  # event loop -> its _InOrder
 
 
 def _in_order():
-    loop = asyncio.get_running_loop()
-    sender = _in_order_of.get(loop)
-    if sender is None:
-        for old in [old for old in _in_order_of if old.is_closed()]:
-            del _in_order_of[old]
-        sender = _in_order_of[loop] = _InOrder()
-    return sender
+    return of_this_loop(_in_order_of, _InOrder)
 
 
 def publish(group, frame="", *, event=None, exclude_user=None):

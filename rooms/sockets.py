@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from core import metrics
 from realtime import registry
+from realtime.loops import of_this_loop
 from realtime.presence import shared_cache
 from realtime.protocol import MAX_ID, FrameError, notice, read_id
 from realtime.publish import apublish, frame_for, publishing_after
@@ -143,12 +144,7 @@ async def _shared_messages_after(room_id, after):
     being computed: after a process dies, a thousand tabs of one room reconnect to another
     and ask alike, and the answer (rendered in the reader's language) is the same for all.
     """
-    loop = asyncio.get_running_loop()
-    flights = _resumes.get(loop)
-    if flights is None:
-        for old in [old for old in _resumes if old.is_closed()]:
-            del _resumes[old]
-        flights = _resumes[loop] = {}
+    flights = of_this_loop(_resumes, dict)
     key = (room_id, after, translation.get_language())
     answer = flights.get(key)
     if answer is None:
