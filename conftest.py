@@ -421,6 +421,23 @@ def browser_errors():
     return BrowserErrors()
 
 
+def close_context(context, patience=20):
+    """
+    context.close(), but not forever. Now and then Chromium never answers Playwright's
+    Target.disposeBrowserContext (seen once in CI here: a teardown after its test had passed
+    waited until CI's limit; other projects have met it too). After `patience` seconds the
+    context is left to the browser, which goes at the end of the session; the test's verdict
+    stands, as it was reached before.
+    """
+    import asyncio
+    import warnings
+
+    try:
+        context._sync(asyncio.wait_for(context._impl_obj.close(reason=None), patience))  # the sync API has no timeout here
+    except asyncio.TimeoutError:
+        warnings.warn(f"a browser context did not close within {patience} s; left to the browser", stacklevel=2)
+
+
 @pytest.fixture
 def new_page(live_url, browser, browser_errors):
     """Open pages in fresh browser contexts (one per person) on the live server; fail the
@@ -438,7 +455,7 @@ def new_page(live_url, browser, browser_errors):
 
     yield open_page
     for context in contexts:
-        context.close()
+        close_context(context)
     unexpected = browser_errors.unexpected()
     if unexpected:
         pytest.fail("errors in the browser:\n  " + "\n  ".join(unexpected), pytrace=False)
