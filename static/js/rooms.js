@@ -220,10 +220,11 @@
     }
     showError("");
     showStatus(interpolate(gettext("Sending %(name)s…"), { name: file.name }, true), 0);
-    sending = { file: file, form: form, done: 0 };
+    var mine = { file: file, form: form, done: 0 };
+    sending = mine;
     var request = htmx.ajax("POST", form.action, { source: form, values: { file: file, client_id: chat.uuid() } });
     // A lost connection rejects; htmx:afterRequest has said so by then.
-    return request.catch(function () {}).then(function () { sending = null; });
+    return request.catch(function () {}).then(function () { if (sending === mine) sending = null; });
   }
 
   document.addEventListener("htmx:xhr:progress", function (event) {
@@ -251,16 +252,18 @@
   });
 
   // One file after the other, so they arrive in the order they were chosen, to the room they
-  // were chosen in (opening another room stops the rest).
+  // were chosen in (opening another room stops the rest). Files chosen while others are still
+  // on their way wait behind them: two uploads at once shared `sending`, and the first to
+  // finish forgot the other's, so a refusal of the second was never said (its live echo can
+  // show a picture before its own answer is back, and a person picks the next file then).
+  var uploads = Promise.resolve();
   function uploadAll(files) {
     var form = document.getElementById("upload-form");
     if (!form) return;
-    var queue = Array.prototype.slice.call(files);
-    var next = function () {
-      if (!queue.length || !form.isConnected) { showStatus(""); return; }
-      upload(form, queue.shift()).then(next);
-    };
-    next();
+    Array.prototype.slice.call(files).forEach(function (file) {
+      uploads = uploads.then(function () { return form.isConnected ? upload(form, file) : null; });
+    });
+    uploads = uploads.then(function () { if (!sending) showStatus(""); });
   }
 
   document.addEventListener("change", function (event) {
