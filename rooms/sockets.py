@@ -33,7 +33,7 @@ from realtime.publish import apublish, frame_for, publishing_after
 
 from . import actions, frames
 from .groups import room_group
-from .models import Membership, Message, Room, RoomError, RoomNotFound
+from .models import Membership, Room, RoomError, RoomNotFound
 
 log = logging.getLogger(__name__)
 
@@ -112,27 +112,28 @@ def _post(user, room_id, body, client_id, reply_to=None):
     return []
 
 
-@database_sync_to_async
-def _messages_after(user, room_id, after):
-    """What the room got after message id `after` (read only once the page says it was
-    seen: a hidden tab catches up too), or None when that is too much to replay."""
-    room = Room.objects.of_member(user, room_id)
+def _replay(room, after):
+    """What room got after message id `after` (read only once the page says it was seen: a
+    hidden tab catches up too), rendered, or None when that is too much to replay."""
     messages = list(room.messages.after(after)[: RESUME_LIMIT + 1])
     if len(messages) > RESUME_LIMIT:
         return None
     return frames.messages(messages)
+
+
+@database_sync_to_async
+def _messages_after(user, room_id, after):
+    """_replay for a room the database must first say is the person's."""
+    return _replay(Room.objects.of_member(user, room_id), after)
 
 
 @database_sync_to_async
 def _room_messages_after(room_id, after):
-    """_messages_after for a room the socket is known to be in (it is in its group)."""
+    """_replay for a room the socket is known to be in (it is in its group)."""
     room = Room.objects.filter(pk=room_id).first()
     if room is None:
         raise RoomNotFound()
-    messages = list(room.messages.after(after)[: RESUME_LIMIT + 1])
-    if len(messages) > RESUME_LIMIT:
-        return None
-    return frames.messages(messages)
+    return _replay(room, after)
 
 
 _resumes = {}  # event loop -> {(room id, after, language): the answer being computed}

@@ -20,6 +20,11 @@ from chatsite.asgi import application
 from realtime.protocol import notice
 from realtime.publish import publish, user_group
 
+# Handshake headers of a Chinese and an English browser (`sockets(alice, headers=CHINESE)`).
+CHINESE = [(b"accept-language", b"zh-CN,zh;q=0.9,en;q=0.5")]
+ENGLISH = [(b"accept-language", b"en-GB,en;q=0.9")]
+
+
 @sync_to_async
 def session_cookie(user):
     client = Client()

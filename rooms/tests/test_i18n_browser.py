@@ -13,18 +13,12 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from friends.models import Friendship
-from rooms.models import Message, Room
+from rooms.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
-
-@pytest.fixture
-def group(alice, bob, carol):
-    Friendship.objects.befriend(alice, bob)
-    Friendship.objects.befriend(alice, carol)
-    return Room.objects.create_group(alice, "Weekend", [bob, carol])
 
 
 def open_group(new_page, login_as, user, group, **browser):
@@ -89,7 +83,7 @@ def test_a_live_refusal_is_said_in_chinese(new_page, login_as, alice, bob, group
     bob.save()
     chinese = open_group(new_page, login_as, bob, group, locale="zh-CN")
     # A message over the length limit: the socket's error frame, in Chinese, under the box.
-    chinese.evaluate(f"document.getElementById('message-body').removeAttribute('maxlength')")
+    chinese.evaluate("document.getElementById('message-body').removeAttribute('maxlength')")
     chinese.fill("#message-body", "x" * (settings.MESSAGE_MAX_LENGTH + 1))
     chinese.press("#message-body", "Enter")
     expect(chinese.locator("#send-error")).to_contain_text("消息最多")

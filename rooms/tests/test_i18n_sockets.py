@@ -14,20 +14,12 @@ from asgiref.sync import sync_to_async
 from friends.models import Friendship
 from rooms.models import Message, Room
 
-from .sockets import frame_with, send, until_sentinel
+from .sockets import CHINESE, ENGLISH, frame_with, send, until_sentinel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHINESE = [(b"accept-language", b"zh-CN,zh;q=0.9,en;q=0.5")]
-ENGLISH = [(b"accept-language", b"en-GB,en;q=0.9")]
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
-
-@pytest.fixture
-def group(alice, bob, carol):
-    Friendship.objects.befriend(alice, bob)
-    Friendship.objects.befriend(alice, carol)
-    return Room.objects.create_group(alice, "Weekend", [bob, carol])
 
 
 async def test_a_new_message_reaches_each_reader_in_their_language(alice, bob, carol, group, sockets):

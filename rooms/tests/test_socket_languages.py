@@ -6,12 +6,10 @@ from django.utils.translation import gettext
 
 from realtime.protocol import notice
 from realtime.publish import per_language, publish, user_group
-from rooms.tests.sockets import until_sentinel
+from rooms.tests.sockets import CHINESE, ENGLISH, until_sentinel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHINESE = [(b"accept-language", b"zh-CN,zh;q=0.9,en;q=0.5")]
-ENGLISH = [(b"accept-language", b"en-GB,en;q=0.9")]
 
 
 def test_per_language_renders_each_language_with_its_translations():
