@@ -22,10 +22,13 @@ import json
 import logging
 import time
 import uuid
+from types import SimpleNamespace
 
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -80,14 +83,22 @@ _presence_changed = Batched(_run_presence_hooks)
 
 
 @database_sync_to_async
-def _handshake(user):
+def _handshake(scope):
     """
-    What a new socket of user joins, whom its presence concerns (every app's hooks, or the
-    cache's copy of their answer), and the person's open sockets counting this one: one trip
-    off the event loop, no database query when the cache has it.
+    Who is connecting (the session's logged-in user, as Django checks it for a page: its auth
+    hash verified; or the scope's user when one is given), what their new socket joins, whom
+    its presence concerns (every app's hooks, or the cache's copy of their answer), and their
+    open sockets counting this one: (user, groups, audience, open sockets), or (user, None,
+    None, 0) for nobody logged in. One trip off the event loop, no database query when the
+    cache has it all.
     """
+    user = scope.get("user")
+    if user is None:
+        user = scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
+    if not user.is_authenticated or not user.is_active:
+        return user, None, None, 0
     groups, audience = remember(shared_cache(), "socket-groups", user.pk, lambda: _groups_of(user), GROUPS_CACHE_SECONDS)
-    return set(groups), audience, presence.connected_now(user.pk)
+    return user, set(groups), audience, presence.connected_now(user.pk)
 
 
 def reader_language(scope, user):
@@ -130,12 +141,24 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     counted = False  # in chat_websockets_open
 
+    async def dispatch(self, message):
+        """
+        Channels' dispatch without the `aclose_old_connections()` it awaits before every
+        handshake, frame and close: a trip to the database thread each, for nothing here,
+        since every database call of the socket goes through `database_sync_to_async`, which
+        closes stale connections itself, before and after.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         started = time.perf_counter()
         # The socket's id, in every log line of its handshake and frames (core.context).
         context.current.set(f"ws-{uuid.uuid4().hex[:16]}")
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
+        user, joined, audience, open_sockets = await _handshake(self.scope)
+        if joined is None:
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -145,7 +168,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self.session = session_digest(self.scope["session"].session_key)
         self.state = {}  # what the apps' handlers keep per socket
         self.early_frames = []  # what the hub hands over before the socket is accepted
-        self.joined, self.presence_audience, open_sockets = await _handshake(user)
+        self.joined, self.presence_audience = joined, audience
         if open_sockets > settings.CHAT_SOCKETS_PER_PERSON:
             await self._refuse_one_too_many()
             return
@@ -219,7 +242,6 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if size > settings.SOCKET_FRAME_MAX_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
-        await aclose_old_connections()
         if not await _is_active(self.user_id):
             # Deactivated, and the event that closes its sockets has not arrived (yet).
             await self.close(code=CLOSE_DEACTIVATED)

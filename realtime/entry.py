@@ -5,20 +5,21 @@ The way into the chat socket: one ASGI application in front of the consumer
 It does what Channels' stack (`AuthMiddlewareStack(URLRouter(...))`, with the origin check
 and a middleware keeping the server's `send`) did, in this order: the path must be the
 socket's, the origin a page of this site (`realtime.origins`: refused with HTTP 403 before
-the session is read), then the session from its cookie and the logged-in user
-(`channels.auth.get_user`: off the event loop, the session's auth hash checked). The
-difference is the cost per open socket: each of those six layers copied the scope and kept
-its coroutine frame alive for the socket's lifetime, about 5 KB per socket (10,000 sockets,
-50 MB); here the server's own scope, made for this connection, is filled in place.
+the session is read), then the session from its cookie. The difference is the cost per open
+socket: each of those six layers copied the scope and kept its coroutine frame alive for the
+socket's lifetime, about 5 KB per socket (10,000 sockets, 50 MB); here the server's own
+scope, made for this connection, is filled in place.
 
-The scope gets `cookies`, `session`, `user` (AnonymousUser without a valid session; the
-consumer accepts and closes with 4401) and SERVER_SEND, the server's own `send`, so that the
-hub's frames go to it directly (SocketConsumer.hub_message).
+The scope gets `cookies`, `session` (not loaded yet) and SERVER_SEND, the server's own
+`send`, so that the hub's frames go to it directly (SocketConsumer.hub_message). The
+logged-in user is not loaded here but in the consumer's handshake, in the same trip to the
+database thread as the rest of what a new socket needs (`realtime.consumer._handshake`: the
+session's auth hash checked as for a page; without a valid session the consumer accepts and
+closes with 4401). A scope that already has a `user` keeps it.
 """
 
 from importlib import import_module
 
-from channels.auth import get_user
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http import parse_cookie
@@ -42,6 +43,5 @@ class SocketEntry:
         cookie = b"".join(value for name, value in scope.get("headers", ()) if name == b"cookie")
         scope["cookies"] = cookies = parse_cookie(cookie.decode("latin-1"))
         scope["session"] = self.store(cookies.get(settings.SESSION_COOKIE_NAME))
-        scope["user"] = await get_user(scope)
         scope[SERVER_SEND] = send
         return await self.consumer(scope, receive, send)

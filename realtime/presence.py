@@ -141,6 +141,7 @@ class ProcessPresence(Presence):
 
     def __init__(self):
         self.process = uuid.uuid4().hex[:16]
+        self._disconnect = None  # the script of _DISCONNECT, registered on first use
 
     def _redis(self):
         return shared_cache()._cache.get_client(write=True)
@@ -173,15 +174,20 @@ class ProcessPresence(Presence):
         *_, counts, live = pipe.execute()
         return self._total(counts, set(live))
 
+    # One tab fewer of a user, its field gone at zero, and what is left with the live
+    # processes: one round trip for what took three (a thousand tabs closing at once).
+    _DISCONNECT = """
+    if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+    return {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[2], '+inf')}
+    """
+
     def _disconnected(self, user_id):
         key = self._user(user_id)
         redis = self._redis()
-        if redis.hincrby(key, self.process, -1) <= 0:
-            redis.hdel(key, self.process)
-        pipe = redis.pipeline()
-        pipe.hgetall(key)
-        pipe.zrangebyscore(self._processes, self._live_since(), "+inf")
-        counts, live = pipe.execute()
+        if self._disconnect is None:
+            self._disconnect = redis.register_script(self._DISCONNECT)
+        flat, live = self._disconnect(keys=[key, self._processes], args=[self.process, self._live_since()], client=redis)
+        counts = dict(zip(flat[::2], flat[1::2]))
         live = set(live)
         dead = [process for process in counts if process not in live]
         if dead:
