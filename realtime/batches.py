@@ -13,8 +13,9 @@ as before. Nobody waits on a timer, and each caller gets its own item's answer.
 
     if user_id in await active(user_id): ...
 
-`run` gets a dict {key: value} (the latest value queued for each key) and returns what every
-caller of the batch gets back.
+`run` gets a dict {key: value} (the latest value queued for each key, in the order the keys
+were first queued) and returns what every caller of the batch gets back. With `on_loop=True`,
+`run` is a coroutine function awaited on the event loop instead (a batch of layer calls).
 """
 
 import asyncio
@@ -25,12 +26,12 @@ from .loops import of_this_loop
 
 
 class Batched:
-    def __init__(self, run):
-        self.run = run
+    def __init__(self, run, *, on_loop=False):
+        self.run = run if on_loop else database_sync_to_async(run)
         self._loops = {}  # event loop -> its _Queue
 
     async def __call__(self, key, value=None):
-        queue = of_this_loop(self._loops, lambda: _Queue(database_sync_to_async(self.run)))
+        queue = of_this_loop(self._loops, lambda: _Queue(self.run))
         return await queue.add(key, value)
 
 

@@ -119,8 +119,14 @@ class Hub:
         """
         Hand one layer message to the local sockets of its group: its event to each, and its
         frame as one ASGI message built once for all of them, or once per language
-        (`SocketConsumer.hub_message`).
+        (`SocketConsumer.hub_message`). A message of `parts` (publish.apublish_many's
+        publications sent together) is each of them in turn.
         """
+        parts = message.get("parts")
+        if parts is not None:
+            for part in parts:
+                await self.deliver(part)
+            return
         exclude = message.get("exclude_user")
         html = message.get("html")
         if isinstance(html, dict):  # one text per language (publish.per_language)

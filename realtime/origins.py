@@ -9,6 +9,7 @@ site, a missing or "null" Origin) is refused at the handshake (HTTP 403), before
 is read. A page elsewhere cannot open a socket that carries the person's cookie.
 """
 
+import functools
 from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
@@ -18,6 +19,7 @@ from django.http.request import split_domain_port, validate_host
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_origin(value):
     """(scheme, host, port) of an origin, lower-cased with its port made explicit, or None."""
     try:
@@ -54,10 +56,16 @@ def allowed_origin(scope):
     origin = parse_origin(dict(scope.get("headers", ())).get(b"origin", b"").decode("latin-1"))
     if origin is None:
         return False
-    trusted = [parsed for value in settings.CSRF_TRUSTED_ORIGINS if (parsed := parse_origin(value))]
+    trusted = _trusted(tuple(settings.CSRF_TRUSTED_ORIGINS))
     if settings.DEBUG and (own := _dev_server_origin(scope)):
-        trusted.append(own)
+        trusted = [*trusted, own]
     return any(_matches(origin, candidate) for candidate in trusted)
+
+
+@functools.lru_cache(maxsize=16)
+def _trusted(values):
+    """The parsed CSRF_TRUSTED_ORIGINS (kept per value of the setting: parsed once, not per socket)."""
+    return [parsed for value in values if (parsed := parse_origin(value))]
 
 
 class SiteOriginValidator:

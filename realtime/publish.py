@@ -15,6 +15,7 @@ was rolled back.
 
 import asyncio
 import contextvars
+import itertools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from django.utils import timezone, translation
 
 from core import metrics
 
+from .batches import Batched
 from .loops import of_this_loop
 
 log = logging.getLogger(__name__)
@@ -116,12 +118,27 @@ async def apublish_many(groups, frame):
     """
     Send frame to every socket in any of groups (once to a socket in several), on every
     process: one layer message per process however many groups (a person's presence to each
-    of their friends, say: hundreds of groups, each a few Redis round trips on its own).
+    of their friends, say: hundreds of groups, each a few Redis round trips on its own), and
+    one for all the publications of this process made while the one before was being sent (a
+    thousand people coming online together: a few layer messages, not a thousand).
     """
     groups = sorted(groups)
     if len(groups) <= 1:
         return all([await apublish(group, frame) for group in groups])
-    return await _group_send(EVERY_HUB, layer_message(EVERY_HUB, frame, groups=groups), f"{len(groups)} groups")
+    return await _to_every_hub(next(_publication_ids), (groups, frame))
+
+
+_publication_ids = itertools.count()
+
+
+async def _send_to_every_hub(publications):
+    """apublish_many's publications queued together, in order: one layer message (its `parts`)."""
+    parts = [layer_message(EVERY_HUB, frame, groups=groups) for groups, frame in publications.values()]
+    message = parts[0] if len(parts) == 1 else {"type": HUB_MESSAGE, "group": EVERY_HUB, "parts": parts}
+    return await _group_send(EVERY_HUB, message, f"{sum(len(part['groups']) for part in parts)} groups")
+
+
+_to_every_hub = Batched(_send_to_every_hub, on_loop=True)
 
 
 # --- Publications held back by a trip to the database thread ---------------------------------
