@@ -46,6 +46,7 @@ from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
 from .publish import apublish_many, frame_for, user_group
 from .sessions import session_digest
+from .wire import Frame, writer_for
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
     hub = None
     early_frames = None
     server_send = None
+    write_frame = None  # realtime.wire.writer_for the server's send, when it knows the server
     language = settings.LANGUAGE_CODE  # the reader's (reader_language), for frames and errors
 
     counted = False  # in chat_websockets_open
@@ -165,6 +167,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
         self.user, self.user_id = user, user.pk
         self.language = reader_language(self.scope, user)
         self.server_send = self.scope.get(SERVER_SEND)
+        self.write_frame = writer_for(self.server_send)
         self.session = session_digest(self.scope["session"].session_key)
         self.state = {}  # what the apps' handlers keep per socket
         self.early_frames = []  # what the hub hands over before the socket is accepted
@@ -274,7 +277,7 @@ class SocketConsumer(AsyncWebsocketConsumer):
 
     async def hub_message(self, message, outgoing=None):
         """A publication to one of this socket's groups: its event, then its frame (`outgoing`,
-        the frame in this reader's language as the ASGI message the hub built once for every
+        the `realtime.wire.Frame` in this reader's language that the hub made once for every
         socket of that language)."""
         event = message.get("event")
         if event:
@@ -282,16 +285,18 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if outgoing is None:
             if not message.get("html"):
                 return
-            outgoing = {"type": "websocket.send", "text": frame_for(message["html"], self.language)}
+            outgoing = Frame(frame_for(message["html"], self.language))
         if self.early_frames is not None:
-            self.early_frames.append(outgoing["text"])
+            self.early_frames.append(outgoing.text)
+        elif self.write_frame is not None and self.write_frame(outgoing):
+            pass  # its bytes, encoded once, written to the connection (realtime.wire)
         elif self.server_send is not None:
             # Straight to the server: Channels' send and the session middleware's wrapper
             # around it (which asks the session whether it changed, frame after frame) have
             # nothing to do for a frame to a socket.
-            await self.server_send(outgoing)
+            await self.server_send(outgoing.message)
         else:
-            await self.send(text_data=outgoing["text"])
+            await self.send(text_data=outgoing.text)
 
     async def on_event(self, event):
         kind = event.get("kind")

@@ -24,6 +24,7 @@ from core import metrics
 
 from .presence import presence
 from .publish import EVERY_HUB, layer_slot
+from .wire import Frame
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ class Hub:
     async def deliver(self, message):
         """
         Hand one layer message to the local sockets of its group: its event to each, and its
-        frame as one ASGI message built once for all of them, or once per language
-        (`SocketConsumer.hub_message`). A message of `parts` (publish.apublish_many's
+        frame encoded once for all of them, or once per language (`realtime.wire.Frame`,
+        `SocketConsumer.hub_message`). A message of `parts` (publish.apublish_many's
         publications sent together) is each of them in turn.
         """
         parts = message.get("parts")
@@ -130,10 +131,10 @@ class Hub:
         exclude = message.get("exclude_user")
         html = message.get("html")
         if isinstance(html, dict):  # one text per language (publish.per_language)
-            by_language = {code: {"type": "websocket.send", "text": text} for code, text in html.items()}
+            by_language = {code: Frame(text) for code, text in html.items()}
             default = by_language[settings.LANGUAGE_CODE]
         else:
-            by_language, default = {}, ({"type": "websocket.send", "text": html} if html else None)
+            by_language, default = {}, (Frame(html) if html else None)
         delivered = 0
         groups = message.get("groups")
         if groups is None:
