@@ -364,8 +364,11 @@ class Message(models.Model):
         The reactions as shown under the message, in the order they were first made: each
         emoji with its count, who made it (names) and their ids (a space-separated list, which
         the reader's stylesheet matches to highlight their own). Reads the prefetched
-        reactions of `shown()`.
+        reactions of `shown()`; a message just stored has none (no query to say so: it is
+        rendered for its room once per language).
         """
+        if getattr(self, "just_stored", False):
+            return []
         summary = {}
         for reaction in self.reactions.all():
             item = summary.setdefault(reaction.emoji, {"emoji": reaction.emoji, "names": [], "user_ids": []})

@@ -83,6 +83,7 @@ class RoomQuerySet(models.QuerySet):
         room = self.with_member(user).filter(pk=room_id).first()
         if room is None:
             raise RoomNotFound()
+        room.checked_member_id = user.pk  # require_can_post need not ask again
         return room
 
     def as_seen_by(self, user):
@@ -324,7 +325,8 @@ class Room(models.Model):
 
     def require_can_post(self, user):
         """Only members post, and in a direct room only while the two are still friends."""
-        self.membership_of(user)
+        if getattr(self, "checked_member_id", None) != user.pk:  # not from of_member(user, ...)
+            self.membership_of(user)
         self.require_still_friends(user)
 
     def require_still_friends(self, user):

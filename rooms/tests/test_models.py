@@ -427,3 +427,21 @@ def test_a_room_as_seen_by_a_member_has_its_header_in_one_query(group, bob, djan
         room = Room.objects.as_seen_by(bob).get(pk=group.pk)
 
     assert (room.title, room.member_count, room.role, room.other_user_id) == ("Weekend", 3, "member", None)
+
+
+def test_a_message_posted_to_a_member_s_room_costs_two_reads_and_its_insert(group, alice, django_capture_on_commit_callbacks):
+    """What the socket's post does (rooms.sockets._post): the room if alice is in it, the
+    client id not used yet, the insert; then, rendered once per language for the room, a new
+    message asks nobody for its reactions, and alice's membership is not asked for again."""
+    from django.test.utils import CaptureQueriesContext
+
+    from rooms import actions
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        room = Room.objects.of_member(alice, group.pk)
+        actions.post_message(room, alice, "Saturday?", client_id=str(uuid.uuid4()))
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(reads) == 2, reads
+    assert ['"rooms_room"' in reads[0], '"rooms_message"' in reads[1]] == [True, True]
+    assert len(writes) == 1 and "rooms_message" in writes[0]
