@@ -200,7 +200,7 @@ if REDIS_URL or REDIS_SENTINELS:
         _cache_options = {}
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layer.RedisLayer",  # channels-redis, fewer round trips
             "CONFIG": {"hosts": [_layer_host], "capacity": CHANNEL_CAPACITY, "expiry": 60},
         }
     }

@@ -48,7 +48,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     seen = settings_seen(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/chatsite", REDIS_URL="redis://127.0.0.1:6379/0")
     assert seen["db"] == "django.db.backends.postgresql"
     assert seen["age"] == 600 and seen["health"] is True
-    assert seen["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert seen["layer"] == "realtime.layer.RedisLayer"
     assert seen["hosts"][0]["socket_timeout"] is None
     assert seen["hosts"][0]["max_connections"] > 100
     assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
