@@ -123,8 +123,8 @@ async def apublish_many(groups, frame):
     thousand people coming online together: a few layer messages, not a thousand).
     """
     groups = sorted(groups)
-    if len(groups) <= 1:
-        return all([await apublish(group, frame) for group in groups])
+    if not groups:
+        return True
     return await _to_every_hub(next(_publication_ids), (groups, frame))
 
 
