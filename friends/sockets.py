@@ -11,7 +11,7 @@ from .models import Friendship
 
 @registry.presence_audience
 def _friends(user):
-    return [user_group(pk) for pk in Friendship.objects.friends_of(user).values_list("pk", flat=True)]
+    return [user_group(pk) for pk in Friendship.objects.friend_ids(user)]
 
 
 def _friendship_changed(sender, instance, **kwargs):

@@ -36,6 +36,19 @@ def test_friendship_goes_both_ways(alice, bob, carol):
     assert list(Friendship.objects.friends_of(carol)) == []
 
 
+def test_friends_and_their_ids_are_both_sides_of_the_friendships_in_one_query(alice, bob, carol, django_assert_num_queries):
+    dave = UserFactory()
+    FriendshipFactory(user=bob, friend=alice)
+    FriendshipFactory(user=alice, friend=carol)
+    FriendshipFactory(user=dave, friend=bob)
+    with django_assert_num_queries(1) as queries:
+        ids = Friendship.objects.friend_ids(alice)
+    assert ids == {bob.pk, carol.pk} == {user.pk for user in Friendship.objects.friends_of(alice)}
+    assert "accounts_user" not in queries.captured_queries[0]["sql"]  # the friendships alone
+    assert str(Friendship.objects.friends_of(alice).query).count(" IN ") == 1  # not IN (...) OR IN (...)
+    assert Friendship.objects.friend_ids(dave) == {bob.pk} and Friendship.objects.friend_ids(UserFactory()) == set()
+
+
 def test_befriend_is_idempotent_and_stores_the_pair_once(alice, bob):
     first = Friendship.objects.befriend(bob, alice)
     again = Friendship.objects.befriend(alice, bob)
