@@ -20,8 +20,7 @@ were first queued) and returns what every caller of the batch gets back. With `o
 
 import asyncio
 
-from channels.db import database_sync_to_async
-
+from .db import database_sync_to_async
 from .loops import of_this_loop
 
 

@@ -24,9 +24,8 @@ import time
 import uuid
 from types import SimpleNamespace
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
@@ -40,6 +39,7 @@ from core.cached import remember
 
 from . import protocol, registry
 from .batches import Batched
+from .db import database_sync_to_async
 from .entry import SERVER_SEND
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
@@ -147,8 +147,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
         """
         Channels' dispatch without the `aclose_old_connections()` it awaits before every
         handshake, frame and close: a trip to the database thread each, for nothing here,
-        since every database call of the socket goes through `database_sync_to_async`, which
-        closes stale connections itself, before and after.
+        since every database call of the socket goes through `database_sync_to_async`
+        (realtime.db), which tidies the connections itself, before and after.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:

@@ -17,7 +17,6 @@ import functools
 import logging
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from core import metrics
 from realtime import registry
+from realtime.db import database_sync_to_async
 from realtime.loops import of_this_loop
 from realtime.presence import shared_cache
 from realtime.protocol import MAX_ID, FrameError, notice, read_id
