@@ -20,13 +20,14 @@ from django.db import close_old_connections, connections
 
 HEALTH_CHECK_SECONDS = 1.0
 
+_now = time.monotonic
 _checks = threading.local()  # per thread (connections are): alias -> when its connection was last checked
 
 
 def _tidy_before():
     close_old_connections()
     checked_at = _checks.__dict__
-    now = time.monotonic()
+    now = _now()
     for connection in connections.all(initialized_only=True):
         if connection.connection is None or connection.health_check_done:
             continue

@@ -39,10 +39,11 @@ def health_checks(settings):
 
 
 async def test_a_trip_checks_the_connection_only_when_the_last_check_is_a_second_old(health_checks, monkeypatch):
-    await _queries_of_a_trip()  # the thread's connection, made (a new one needs no check)
-    first, second = await _queries_of_a_trip(), await _queries_of_a_trip()
-    assert first == ["SELECT 1", "SELECT 2"]  # its first trip checks it
-    assert second == ["SELECT 2"]  # the next, within the second, does not
-    clock = db.time.monotonic() + db.HEALTH_CHECK_SECONDS
-    monkeypatch.setattr(db.time, "monotonic", lambda: clock)
-    assert await _queries_of_a_trip() == ["SELECT 1", "SELECT 2"]  # a second later, it does again
+    clock = [db._now()]
+    monkeypatch.setattr(db, "_now", lambda: clock[0])
+    await _queries_of_a_trip()  # the thread's connection, made or checked
+    clock[0] += db.HEALTH_CHECK_SECONDS
+    assert await _queries_of_a_trip() == ["SELECT 1", "SELECT 2"]  # a second since: checked
+    assert await _queries_of_a_trip() == ["SELECT 2"]  # within that second: not
+    clock[0] += db.HEALTH_CHECK_SECONDS
+    assert await _queries_of_a_trip() == ["SELECT 1", "SELECT 2"]  # a second later: again
