@@ -111,3 +111,12 @@ def test_production_settings_pass_check_deploy():
 def test_turning_off_the_ssl_redirect_for_a_proxy_is_reported_by_check_deploy():
     result = run(["manage.py", "check", "--deploy"], SECURE_SSL_REDIRECT="0", **PRODUCTION)
     assert "security.W008" in result.stdout + result.stderr
+
+
+def test_a_server_process_keeps_what_its_start_made_out_of_the_collector_s_full_passes():
+    """chatsite.asgi freezes the objects of the start (gc.freeze): a full collection under load
+    walked all of them and stopped the process for tens of milliseconds."""
+    code = "import gc, chatsite.asgi; print(gc.get_freeze_count())"
+    result = run(["-c", code], DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 50_000
