@@ -120,8 +120,8 @@ class Hub:
         """
         Hand one layer message to the local sockets of its group: its event to each, and its
         frame encoded once for all of them, or once per language (`realtime.wire.Frame`,
-        `SocketConsumer.hub_message`). A message of `parts` (publish.apublish_many's
-        publications sent together) is each of them in turn.
+        `SocketConsumer.hub_message`). A message of `parts` (publications sent together:
+        publish.apublish_many's, or a run of posts to one room) is each of them in turn.
         """
         parts = message.get("parts")
         if parts is not None:

@@ -169,7 +169,8 @@ async def publishing_after(call, *args, **kwargs):
 
 
 class _InOrder:
-    """One event loop's publications from `publishing_after`, sent one after another."""
+    """One event loop's publications from `publishing_after`, sent one after another: those
+    queued while the last were being sent go together (`_send_in_runs`)."""
 
     def __init__(self):
         self.queue = []
@@ -185,13 +186,32 @@ class _InOrder:
     async def _send_all(self):
         try:
             while self.queue:
-                publications, done = self.queue.pop(0)
-                results = []
-                for group, frame, event, exclude_user in publications:
-                    results.append(await apublish(group, frame, event=event, exclude_user=exclude_user))
-                done.set_result(results)
+                batch, self.queue = self.queue, []
+                results = await _send_in_runs([publication for publications, _ in batch for publication in publications])
+                for publications, done in batch:
+                    done.set_result(results[: len(publications)])
+                    results = results[len(publications) :]
         finally:
             self.sender = None
+
+
+async def _send_in_runs(publications):
+    """
+    Publications (group, frame, event, exclude_user), in order: each run of them to the same
+    group as one layer message, its `parts` (a burst of messages to a room, posted while the
+    last one was being sent: one group_send for all of them, not one each). One result each.
+    """
+    results = []
+    for group, run in itertools.groupby(publications, key=lambda publication: publication[0]):
+        run = list(run)
+        if len(run) == 1:
+            _group, frame, event, exclude_user = run[0]
+            results.append(await apublish(group, frame, event=event, exclude_user=exclude_user))
+        else:
+            parts = [layer_message(*publication) for publication in run]
+            sent = await _group_send(group, {"type": HUB_MESSAGE, "group": group, "parts": parts}, group)
+            results += [sent] * len(run)
+    return results
 
 
 _in_order_of = {}  # event loop -> its _InOrder

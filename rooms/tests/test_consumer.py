@@ -1,5 +1,6 @@
 """The chat socket, driven through the full ASGI stack with real session cookies."""
 
+import asyncio
 import json
 import re
 import uuid
@@ -17,6 +18,7 @@ from chatsite.asgi import application
 from .sockets import connect, frame_with, handled, message_ids, send, session_cookie, until_sentinel
 from friends.models import Friendship
 from realtime.protocol import CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED
+from rooms.groups import room_group
 from rooms.models import Message, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -244,6 +246,33 @@ async def test_messages_of_several_senders_reach_a_member_in_the_order_they_were
         received += message_ids([await frame_with(reader, "burst ")])
     stored = await sync_to_async(lambda: list(Message.objects.filter(body__startswith="burst ").order_by("pk").values_list("pk", flat=True)))()
     assert received == stored
+    for socket in (*senders, reader):
+        await socket.disconnect()
+
+
+async def test_a_burst_of_posts_to_a_room_travels_in_fewer_layer_messages_in_the_order_stored(layer, alice, bob, carol, group, monkeypatch):
+    """Posts stored while the last one's frame was on its way to the layer go together, in
+    order (realtime.publish._send_in_runs): a burst costs a few group sends, not one each."""
+    await sync_to_async(group.add_members)(alice, [carol])
+    real_group_send, sent = layer.group_send, []
+
+    async def slow_group_send(group_name, message):
+        sent.append(group_name)
+        await asyncio.sleep(0.1)  # a slow Redis round trip: the database thread stores on meanwhile
+        await real_group_send(group_name, message)
+
+    monkeypatch.setattr(layer, "group_send", slow_group_send)
+    senders = [await connect(person) for person in (alice, bob) for _tab in range(4)]  # each tab posts on its own
+    reader = await connect(carol)
+    for n in range(2):
+        for i, socket in enumerate(senders):
+            await send(socket, type="send", room=group.pk, body=f"run {i}-{n}", client_id=str(uuid.uuid4()))
+    received = []
+    while len(received) < 16:
+        received += message_ids([await frame_with(reader, "run ")])
+    stored = await sync_to_async(lambda: list(Message.objects.filter(body__startswith="run ").order_by("pk").values_list("pk", flat=True)))()
+    assert received == stored
+    assert sent.count(room_group(group.pk)) < 10
     for socket in (*senders, reader):
         await socket.disconnect()
 
