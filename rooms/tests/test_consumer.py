@@ -236,18 +236,23 @@ async def test_messages_of_several_senders_reach_a_member_in_the_order_they_were
     """Publications leave the process in commit order (realtime.publish.publishing_after), so a
     page's newest message id is a safe place to resume from."""
     await sync_to_async(group.add_members)(alice, [carol])
-    senders = [await connect(alice), await connect(bob)]
-    reader = await connect(carol)
-    for n in range(8):
-        for i, socket in enumerate(senders):
-            await send(socket, type="send", room=group.pk, body=f"burst {i}-{n}", client_id=str(uuid.uuid4()))
-    received = []
-    while len(received) < 16:
-        received += message_ids([await frame_with(reader, "burst ")])
-    stored = await sync_to_async(lambda: list(Message.objects.filter(body__startswith="burst ").order_by("pk").values_list("pk", flat=True)))()
+    received, stored = await posts_as_the_reader_gets_them(group, [await connect(alice), await connect(bob)], await connect(carol), "burst", 8)
     assert received == stored
+
+
+async def posts_as_the_reader_gets_them(group, senders, reader, word, rounds):
+    """Each sender posts `rounds` messages into group at once; the ids of them that reader
+    received, in order, and those stored, in order. Closes the sockets."""
+    for n in range(rounds):
+        for i, socket in enumerate(senders):
+            await send(socket, type="send", room=group.pk, body=f"{word} {i}-{n}", client_id=str(uuid.uuid4()))
+    received = []
+    while len(received) < len(senders) * rounds:
+        received += message_ids([await frame_with(reader, f"{word} ")])
+    stored = await sync_to_async(lambda: list(Message.objects.filter(body__startswith=f"{word} ").order_by("pk").values_list("pk", flat=True)))()
     for socket in (*senders, reader):
         await socket.disconnect()
+    return received, stored
 
 
 async def test_a_burst_of_posts_to_a_room_travels_in_fewer_layer_messages_in_the_order_stored(layer, alice, bob, carol, group, monkeypatch):
@@ -263,18 +268,9 @@ async def test_a_burst_of_posts_to_a_room_travels_in_fewer_layer_messages_in_the
 
     monkeypatch.setattr(layer, "group_send", slow_group_send)
     senders = [await connect(person) for person in (alice, bob) for _tab in range(4)]  # each tab posts on its own
-    reader = await connect(carol)
-    for n in range(2):
-        for i, socket in enumerate(senders):
-            await send(socket, type="send", room=group.pk, body=f"run {i}-{n}", client_id=str(uuid.uuid4()))
-    received = []
-    while len(received) < 16:
-        received += message_ids([await frame_with(reader, "run ")])
-    stored = await sync_to_async(lambda: list(Message.objects.filter(body__startswith="run ").order_by("pk").values_list("pk", flat=True)))()
+    received, stored = await posts_as_the_reader_gets_them(group, senders, await connect(carol), "run", 2)
     assert received == stored
     assert sent.count(room_group(group.pk)) < 10
-    for socket in (*senders, reader):
-        await socket.disconnect()
 
 
 async def test_resume_of_a_room_you_are_not_in_is_not_found(layer, carol, direct_room):
