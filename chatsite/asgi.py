@@ -26,6 +26,6 @@ application = ProtocolTypeRouter(
 
 # What the start made (Django, every app's modules, the URL and template machinery: about
 # 100,000 objects) lives as long as the process: out of the collector's full passes, which
-# otherwise walk all of it and stopped the process for 60-140 ms at a time under load (the
+# otherwise walk all of it and stopped the process for 25-140 ms at a time under load (the
 # fan-out benchmark's p99: 90-125 ms with them, 51 ms without; README "Performance").
 gc.freeze()

@@ -164,35 +164,26 @@ async def publishing_after(call, *args, **kwargs):
         result = await call(*args, **kwargs)
     finally:
         _held.reset(token)
-        sent = await _in_order().send(held) if held else []
+        key = next(_publication_ids)
+        sent = (await _in_order(key, held))[key] if held else []
     return result, [(group, frame) for (group, frame, _event, _exclude), ok in zip(held, sent) if not ok]
 
 
-class _InOrder:
-    """One event loop's publications from `publishing_after`, sent one after another: those
-    queued while the last were being sent go together (`_send_in_runs`)."""
+async def _send_held(batch):
+    """
+    The publications held back by `publishing_after` trips, {trip: its publications}, in the
+    order the trips ended: those queued while the last were being sent go together
+    (`_send_in_runs`). Returns {trip: a result per publication}.
+    """
+    results = await _send_in_runs([publication for publications in batch.values() for publication in publications])
+    answers = {}
+    for key, publications in batch.items():
+        answers[key], results = results[: len(publications)], results[len(publications) :]
+    return answers
 
-    def __init__(self):
-        self.queue = []
-        self.sender = None
 
-    async def send(self, publications):
-        done = asyncio.get_running_loop().create_future()
-        self.queue.append((publications, done))
-        if self.sender is None:
-            self.sender = asyncio.create_task(self._send_all())
-        return await asyncio.shield(done)
-
-    async def _send_all(self):
-        try:
-            while self.queue:
-                batch, self.queue = self.queue, []
-                results = await _send_in_runs([publication for publications, _ in batch for publication in publications])
-                for publications, done in batch:
-                    done.set_result(results[: len(publications)])
-                    results = results[len(publications) :]
-        finally:
-            self.sender = None
+# One after another on each event loop, each batch what was queued while the last was sent.
+_in_order = Batched(_send_held, on_loop=True)
 
 
 async def _send_in_runs(publications):
@@ -212,13 +203,6 @@ async def _send_in_runs(publications):
             sent = await _group_send(group, {"type": HUB_MESSAGE, "group": group, "parts": parts}, group)
             results += [sent] * len(run)
     return results
-
-
-_in_order_of = {}  # event loop -> its _InOrder
-
-
-def _in_order():
-    return of_this_loop(_in_order_of, _InOrder)
 
 
 def publish(group, frame="", *, event=None, exclude_user=None):

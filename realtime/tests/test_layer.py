@@ -54,3 +54,18 @@ async def test_a_full_channel_drops_what_is_past_its_capacity_and_the_group_expi
     assert (await one.receive(channel))["n"] == "sentinel"  # 3 and 4 were dropped
     key = one._group_key("room.1")
     assert 0 < await one.connection(0).ttl(key) <= one.group_expiry
+
+
+async def test_publications_sent_together_cross_redis_whole(layers):
+    """A layer message of parts (realtime.publish: runs of posts, presence batches), each with
+    its frame per language, arrives on the other process as it was sent."""
+    one, two = layers
+    channel = await two.new_channel("hub.")
+    await two.group_add("room.1", channel)
+    parts = [
+        {"type": "hub.message", "group": "room.1", "html": {"en": f"<p>{n}</p>", "zh-hans": f"<p>第{n}条</p>"}, "event": None, "exclude_user": None, "at": 1.5}
+        for n in range(3)
+    ]
+    await one.group_send("room.1", {"type": "hub.message", "group": "room.1", "parts": parts})
+    received = await two.receive(channel)
+    assert received["parts"] == parts
