@@ -252,6 +252,23 @@ def test_the_emoji_palette_closes_after_a_pick_on_escape_on_a_click_outside_and_
     expect(palette).not_to_have_attribute("open", "")
 
 
+def test_the_palette_opening_does_not_take_the_focus_back_from_the_message_box(new_page, login_as, alice, room):
+    # The palette puts the cursor in its search as it opens (its toggle event comes a moment
+    # after the click). Someone who has already gone back to the message box by then keeps it:
+    # Enter sends what they typed, it is not swallowed by the palette's search.
+    page = open_room(new_page, login_as, alice, room)
+    page.fill("#message-body", "on my way")
+    page.evaluate("""() => {
+        document.querySelector(".emoji-picker").open = true;
+        document.getElementById("message-body").focus();
+    }""")
+    expect(page.locator(".emoji-panel")).to_be_visible()
+    expect(page.locator("#message-body")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages .message .body")).to_have_text(["on my way"])
+    expect(page.locator(".emoji-panel")).to_be_hidden()
+
+
 CONTRAST = """link => {
   const rgb = value => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
   const luminance = value => {

@@ -82,7 +82,10 @@
     var input = panel.querySelector(".emoji-search");
     input.value = "";
     search(panel, "");
-    input.focus();
+    // The toggle event comes a moment after the click: someone already back in another field
+    // (the message box, say) keeps it, so Enter there still sends.
+    var focused = document.activeElement;
+    if (!focused || focused === document.body || picker.contains(focused)) input.focus();
   }, true);
 
   document.addEventListener("input", function (event) {
