@@ -22,6 +22,7 @@ from django.conf import settings
 
 from core import metrics
 
+from .batches import Batched
 from .presence import presence
 from .publish import EVERY_HUB, layer_slot
 from .wire import Frame
@@ -43,6 +44,11 @@ class Hub:
         self.sockets = defaultdict(set)  # group -> consumers of this process
         self._locks = {}  # group -> [a lock serialising its add/discard, how many hold or await it]
         self._tasks = []
+        # The layer group calls of joins and leaves made while the last one was on its way go
+        # together (realtime.batches): a storm of reconnecting sockets, each joining its
+        # person's group, costs a few round trips, not one each.
+        self._add = Batched(self._add_to_layer, on_loop=True)
+        self._discard = Batched(self._discard_from_layer, on_loop=True)
 
     async def start(self):
         self.channel = await self.layer.new_channel("hub.")
@@ -71,8 +77,7 @@ class Hub:
             self.sockets[group].add(consumer)
             if first:
                 try:
-                    async with layer_slot():
-                        await self.layer.group_add(group, self.channel)
+                    await self._add(group)
                 except Exception:
                     # The layer is down: local delivery still works, and recovery re-adds
                     # every group this hub holds.
@@ -87,10 +92,28 @@ class Hub:
             if not sockets:
                 del self.sockets[group]
                 try:
-                    async with layer_slot():
-                        await self.layer.group_discard(group, self.channel)
+                    await self._discard(group)
                 except Exception:
                     log.warning("live: group_discard %s failed", group, exc_info=True)
+
+    async def _add_to_layer(self, groups):
+        """group_add of each of groups: one call for all where the layer can (realtime.layer)."""
+        async with layer_slot():
+            add_many = getattr(self.layer, "group_add_many", None)
+            if add_many is not None:
+                await add_many(list(groups), self.channel)
+            else:
+                for group in groups:
+                    await self.layer.group_add(group, self.channel)
+
+    async def _discard_from_layer(self, groups):
+        async with layer_slot():
+            discard_many = getattr(self.layer, "group_discard_many", None)
+            if discard_many is not None:
+                await discard_many(list(groups), self.channel)
+            else:
+                for group in groups:
+                    await self.layer.group_discard(group, self.channel)
 
     @contextlib.asynccontextmanager
     async def _serialised(self, group):
@@ -185,9 +208,7 @@ class Hub:
     async def _resubscribe(self):
         """Join the layer group of every group with local sockets (after an outage or hourly)."""
         try:
-            await self.layer.group_add(EVERY_HUB, self.channel)
-            for group in self.groups():
-                await self.layer.group_add(group, self.channel)
+            await self._add_to_layer([EVERY_HUB, *self.groups()])
         except Exception:
             metrics.layer_errors.inc()
             log.warning("live: resubscribing failed; will retry", exc_info=True)

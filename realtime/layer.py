@@ -6,7 +6,9 @@ two round trips (add, expire), a `group_send` four (drop the group's expired mem
 the members, drop their expired messages, deliver). Every message of a room is a
 `group_send` and every new socket a `group_add` (the person's own group), so here the same
 commands go in pipelines: one round trip for `group_add`, two for `group_send` (the second
-needs the members the first read). What is stored in Redis, and when it expires, is exactly
+needs the members the first read). `group_add_many` and `group_discard_many` (the hub's joins
+and leaves made while its last one was on its way: a reconnect storm) are one round trip for
+any number of groups. What is stored in Redis, and when it expires, is exactly
 channels-redis's; only the waiting is shorter.
 """
 
@@ -40,6 +42,30 @@ class RedisLayer(RedisChannelLayer):
         pipe.zadd(key, {channel: time.time()})
         pipe.expire(key, self.group_expiry)
         await pipe.execute()
+
+    async def group_add_many(self, groups, channel):
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        now = time.time()
+        for pipe, keys in self._pipelines_for(groups):
+            for key in keys:
+                pipe.zadd(key, {channel: now})
+                pipe.expire(key, self.group_expiry)
+            await pipe.execute()
+
+    async def group_discard_many(self, groups, channel):
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        for pipe, keys in self._pipelines_for(groups):
+            for key in keys:
+                pipe.zrem(key, channel)
+            await pipe.execute()
+
+    def _pipelines_for(self, groups):
+        """(a pipeline, the group keys on its Redis) for each Redis that holds some of groups."""
+        by_connection = {}
+        for group in groups:
+            assert self.require_valid_group_name(group), "Group name not valid"
+            by_connection.setdefault(self.consistent_hash(group), []).append(self._group_key(group))
+        return [(self.connection(index).pipeline(transaction=False), keys) for index, keys in by_connection.items()]
 
     async def group_send(self, group, message):
         assert self.require_valid_group_name(group), "Group name not valid"

@@ -69,3 +69,24 @@ async def test_publications_sent_together_cross_redis_whole(layers):
     await one.group_send("room.1", {"type": "hub.message", "group": "room.1", "parts": parts})
     received = await two.receive(channel)
     assert received["parts"] == parts
+
+
+async def test_many_groups_are_joined_and_left_in_one_call_each(layers):
+    one, two = layers
+    here, there = await one.new_channel("hub."), await two.new_channel("hub.")
+    rooms = [f"room.{n}" for n in range(20)]
+    redis = one.connection(0)
+    await one.group_add_many(rooms, here)
+    assert [await redis.zcard(one._group_key(room)) for room in rooms] == [1] * 20
+    assert 0 < await redis.ttl(one._group_key("room.19")) <= one.group_expiry
+    for n in range(3):  # the channel's capacity
+        await two.group_send(rooms[n], {"type": "hub.message", "n": n})
+    assert [(await one.receive(here))["n"] for _ in range(3)] == [0, 1, 2]
+
+    await one.group_discard_many(rooms[1:], here)  # still in room.0
+    assert [await redis.zcard(one._group_key(room)) for room in rooms] == [1] + [0] * 19
+    await two.group_add("room.0", there)
+    for room in reversed(rooms):
+        await two.group_send(room, {"type": "hub.message", "n": room})
+    assert (await one.receive(here))["n"] == "room.0"  # nothing of the rooms it left came first
+    assert (await two.receive(there))["n"] == "room.0"
