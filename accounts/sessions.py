@@ -16,6 +16,7 @@ account deletes its sessions and closes every socket.
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 
 from core.cached import shared_cache
@@ -25,9 +26,13 @@ class SessionStore(CachedDBStore):
     cache_key_prefix = "accounts.sessions"
 
     def __init__(self, session_key=None):
-        super().__init__(session_key)
-        if settings.SESSION_CACHE_ALIAS == "default":
-            self._cache = shared_cache()  # not a Redis connection per socket (core.cached)
+        if settings.SESSION_CACHE_ALIAS != "default":
+            super().__init__(session_key)
+            return
+        # Not a Redis connection per socket (core.cached), nor Django's per-task lookup of the
+        # cache (`caches[...]`, what CachedDBStore.__init__ adds to SessionBase's) per socket.
+        self._cache = shared_cache()
+        SessionBase.__init__(self, session_key)
 
     @classmethod
     def get_model_class(cls):

@@ -35,7 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import context, metrics
-from core.cached import remember
+from core.cached import reading_ahead, remember
 
 from . import protocol, registry
 from .batches import Batched
@@ -45,7 +45,7 @@ from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
 from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
 from .publish import apublish_many, frame_for, user_group
-from .sessions import session_digest
+from .sessions import preload, session_digest
 from .wire import Frame, writer_for
 
 log = logging.getLogger(__name__)
@@ -83,23 +83,69 @@ def _run_presence_hooks(changes):
 _presence_changed = Batched(_run_presence_hooks)
 
 
-@database_sync_to_async
-def _handshake(scope):
+def _handshakes(scopes):
     """
-    Who is connecting (the session's logged-in user, as Django checks it for a page: its auth
-    hash verified; or the scope's user when one is given), what their new socket joins, whom
-    its presence concerns (every app's hooks, or the cache's copy of their answer), and their
-    open sockets counting this one: (user, groups, audience, open sockets), or (user, None,
-    None, 0) for nobody logged in. One trip off the event loop, no database query when the
-    cache has it all.
+    The handshakes of the sockets that connected while the last batch was on the database
+    thread (realtime.batches), {key: scope}: for each, who is connecting (the session's
+    logged-in user, as Django checks it for a page: its auth hash verified; or the scope's user
+    when one is given), what their new socket joins, whom its presence concerns (every app's
+    hooks, or the cache's copy of their answer), and their open sockets counting this one:
+    (user, groups, audience, open sockets), or (user, None, None, 0) for nobody logged in, or
+    the exception its own part raised. Three cache round trips for the whole batch when the
+    cache has it all (the sessions; every user and their groups; their presence counts), and
+    no database query.
     """
-    user = scope.get("user")
-    if user is None:
-        user = scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
-    if not user.is_authenticated or not user.is_active:
-        return user, None, None, 0
-    groups, audience = remember(shared_cache(), "socket-groups", user.pk, lambda: _groups_of(user), GROUPS_CACHE_SECONDS)
-    return user, set(groups), audience, presence.connected_now(user.pk)
+    waiting = [scope["session"] for scope in scopes.values() if scope.get("user") is None]
+    preload(waiting)
+    with reading_ahead(shared_cache(), _read_ahead(waiting)):
+        found = {}
+        for key, scope in scopes.items():
+            try:
+                user = scope.get("user")
+                if user is None:
+                    user = scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
+                if not user.is_authenticated or not user.is_active:
+                    found[key] = (user, None, None, 0)
+                    continue
+                groups, audience = remember(shared_cache(), "socket-groups", user.pk, lambda: _groups_of(user), GROUPS_CACHE_SECONDS)
+                found[key] = (user, set(groups), audience, None)
+            except Exception as error:  # this socket's failure, not the batch's
+                found[key] = error
+    counted = [key for key, result in found.items() if isinstance(result, tuple) and result[1] is not None]
+    for key, open_sockets in zip(counted, presence.connected_now([found[key][0].pk for key in counted])):
+        found[key] = (*found[key][:3], open_sockets)
+    return found
+
+
+_handshakes_batched = Batched(_handshakes)
+
+
+def _read_ahead(sessions):
+    """What the batch's remember calls will ask the cache (core.cached): every person's groups,
+    and their user where the session's auth backend keeps users there (its `cached_as`)."""
+    user_ids, by_name = [], {}
+    backends = {}
+    for session in sessions:
+        try:
+            user_id = get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
+            path = session[auth.BACKEND_SESSION_KEY]
+        except (KeyError, ValidationError):
+            continue
+        if path not in backends:
+            backends[path] = getattr(auth.load_backend(path), "cached_as", None) if path in settings.AUTHENTICATION_BACKENDS else None
+        user_ids.append(user_id)
+        if backends[path]:
+            by_name.setdefault(backends[path], []).append(user_id)
+    return {"socket-groups": user_ids, **by_name}
+
+
+async def _handshake(scope):
+    """The handshake of one socket (`_handshakes`), made in a batch with those connecting at once."""
+    key = id(scope)
+    result = (await _handshakes_batched(key, scope))[key]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def reader_language(scope, user):

@@ -70,13 +70,20 @@ class Presence:
         found = shared_cache().get_many([self._key(pk) for pk in user_ids])
         return {pk for pk in user_ids if (found.get(self._key(pk)) or 0) > 0}
 
-    def connected_now(self, user_id):
-        """`connected` for code off the event loop already (the socket's handshake)."""
+    def _connected_many(self, user_ids):
+        return [self._connected(user_id) for user_id in user_ids]
+
+    def connected_now(self, user_ids):
+        """
+        `connected` for each of user_ids (a person twice: two tabs), for code off the event
+        loop already (a batch of handshakes): their open tabs after each, in order; 0 each
+        when the cache cannot say.
+        """
         try:
-            return self._connected(user_id)
+            return self._connected_many(user_ids)
         except Exception:
             _cache_failed()
-            return 0
+            return [0] * len(user_ids)
 
     async def connected(self, user_id):
         """Count one more tab; returns the user's open tabs (1: just came online; 0: unknown)."""
@@ -164,15 +171,20 @@ class ProcessPresence(Presence):
         return sum(max(int(n), 0) for process, n in counts.items() if process in live)
 
     def _connected(self, user_id):
-        key = self._user(user_id)
+        return self._connected_many([user_id])[0]
+
+    def _connected_many(self, user_ids):
         pipe = self._redis().pipeline()
         pipe.zadd(self._processes, {self.process: counters.now()})
-        pipe.hincrby(key, self.process, 1)
-        pipe.expire(key, self.TTL)
-        pipe.hgetall(key)
+        for user_id in user_ids:
+            key = self._user(user_id)
+            pipe.hincrby(key, self.process, 1)
+            pipe.expire(key, self.TTL)
+            pipe.hgetall(key)
         pipe.zrangebyscore(self._processes, self._live_since(), "+inf")
-        *_, counts, live = pipe.execute()
-        return self._total(counts, set(live))
+        _, *replies, live = pipe.execute()
+        live = set(live)
+        return [self._total(counts, live) for counts in replies[2::3]]
 
     # One tab fewer of a user, its field gone at zero, and what is left with the live
     # processes: one round trip for what took three (a thousand tabs closing at once).
