@@ -332,17 +332,35 @@ class SocketConsumer(AsyncWebsocketConsumer):
             if not message.get("html"):
                 return
             outgoing = Frame(frame_for(message["html"], self.language))
-        if self.early_frames is not None:
-            self.early_frames.append(outgoing.text)
-        elif self.write_frame is not None and self.write_frame(outgoing):
-            pass  # its bytes, encoded once, written to the connection (realtime.wire)
+        frames = [outgoing]
+        if not self._written(frames):
+            await self._send_frames(frames)
+
+    async def hub_frames(self, frames):
+        """Hub frames (`realtime.wire.Frame`s) for this socket at once, in order: their bytes
+        in one write to the connection where the server allows it."""
+        if not self._written(frames):
+            await self._send_frames(frames)
+
+    def _written(self, frames):
+        """Whether the frames' bytes (encoded once for every socket) went straight to the
+        connection in one write (realtime.wire): once the handshake is done, on a server it knows."""
+        if self.early_frames is not None or self.write_frame is None:
+            return False
+        return self.write_frame(frames[0].data if len(frames) == 1 else b"".join(frame.data for frame in frames))
+
+    async def _send_frames(self, frames):
+        if self.early_frames is not None:  # before the handshake completes: right after it
+            self.early_frames.extend(frame.text for frame in frames)
         elif self.server_send is not None:
             # Straight to the server: Channels' send and the session middleware's wrapper
             # around it (which asks the session whether it changed, frame after frame) have
             # nothing to do for a frame to a socket.
-            await self.server_send(outgoing.message)
+            for frame in frames:
+                await self.server_send(frame.message)
         else:
-            await self.send(text_data=outgoing.text)
+            for frame in frames:
+                await self.send(text_data=frame.text)
 
     async def on_event(self, event):
         kind = event.get("kind")

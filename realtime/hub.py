@@ -144,27 +144,21 @@ class Hub:
         Hand one layer message to the local sockets of its group: its event to each, and its
         frame encoded once for all of them, or once per language (`realtime.wire.Frame`,
         `SocketConsumer.hub_message`). A message of `parts` (publications sent together:
-        publish.apublish_many's, or a run of posts to one room) is each of them in turn.
+        publish.apublish_many's, or a run of posts to one room) is each of them in turn; when
+        none has an event, each socket gets all its frames of them at once (`_deliver_frames`).
         """
         parts = message.get("parts")
         if parts is not None:
-            for part in parts:
-                await self.deliver(part)
+            if any(part.get("event") or part.get("parts") is not None for part in parts):
+                for part in parts:
+                    await self.deliver(part)
+            else:
+                await self._deliver_frames(parts)
             return
+        by_language, default = _frames_of(message)
         exclude = message.get("exclude_user")
-        html = message.get("html")
-        if isinstance(html, dict):  # one text per language (publish.per_language)
-            by_language = {code: Frame(text) for code, text in html.items()}
-            default = by_language[settings.LANGUAGE_CODE]
-        else:
-            by_language, default = {}, (Frame(html) if html else None)
         delivered = 0
-        groups = message.get("groups")
-        if groups is None:
-            consumers = list(self.sockets.get(message["group"], ()))
-        else:  # apublish_many: each socket in any of them, once
-            consumers = {consumer for group in groups for consumer in self.sockets.get(group, ())}
-        for consumer in consumers:
+        for consumer in self._consumers_of(message):
             if exclude is not None and consumer.user_id == exclude:
                 continue
             try:
@@ -176,8 +170,46 @@ class Hub:
                 pass
             except Exception:
                 log.exception("live: delivery to a socket failed")
-        if delivered and html:
+        if delivered and default is not None:
             metrics.delivered(delivered, message.get("at"))
+
+    async def _deliver_frames(self, parts):
+        """
+        Publications with frames and no events, sent together: each socket's frames of all of
+        them, in the order published, in one write (`SocketConsumer.hub_frames`): in a burst,
+        one system call per socket where there were as many as frames.
+        """
+        due = defaultdict(list)  # consumer -> its frames, in order
+        reached = []  # (part, its consumers)
+        for part in parts:
+            by_language, default = _frames_of(part)
+            if default is None:
+                continue
+            exclude = part.get("exclude_user")
+            consumers = [c for c in self._consumers_of(part) if exclude is None or c.user_id != exclude]
+            for consumer in consumers:
+                due[consumer].append(by_language.get(consumer.language, default))
+            reached.append((part, consumers))
+        failed = set()
+        for consumer, frames in due.items():
+            try:
+                await consumer.hub_frames(frames)
+            except OSError:  # gone, as in deliver()
+                failed.add(consumer)
+            except Exception:
+                failed.add(consumer)
+                log.exception("live: delivery to a socket failed")
+        for part, consumers in reached:
+            delivered = len(consumers) - len(failed.intersection(consumers)) if failed else len(consumers)
+            if delivered:
+                metrics.delivered(delivered, part.get("at"))
+
+    def _consumers_of(self, message):
+        groups = message.get("groups")
+        if groups is None:
+            return list(self.sockets.get(message["group"], ()))
+        # apublish_many: each socket in any of them, once
+        return {consumer for group in groups for consumer in self.sockets.get(group, ())}
 
     async def _receive_forever(self):
         failures = 0
@@ -240,6 +272,16 @@ class Hub:
                 await presence.refresh(user_ids)  # a heartbeat too
             if beats % (self.RESUBSCRIBE_SECONDS // self.HEARTBEAT_SECONDS) == 0:
                 await self._resubscribe()
+
+
+def _frames_of(message):
+    """({language: Frame}, the Frame for any other language) of a message's html, encoded once
+    for every socket; ({}, None) when it has no frame (an event only)."""
+    html = message.get("html")
+    if isinstance(html, dict):  # one text per language (publish.per_language)
+        by_language = {code: Frame(text) for code, text in html.items()}
+        return by_language, by_language[settings.LANGUAGE_CODE]
+    return {}, (Frame(html) if html else None)
 
 
 _hubs = {}

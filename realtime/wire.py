@@ -8,7 +8,9 @@ joins the bytes, then writes them; only the last step differs from one socket to
 A server's frames are not masked and permessage-deflate is off on every server, so the bytes
 of one text frame are the same for every socket: `Frame.data` builds them once, and
 `writer_for(send)` writes them to one socket's transport (None for a server whose protocol
-this does not know: daphne, the tests' communicator; their sockets get the ASGI send).
+this does not know: daphne, the tests' communicator; their sockets get the ASGI send). The
+frames due to one socket at once (a run of posts, `realtime.hub`) are one write of all their
+bytes, one system call instead of one per frame.
 
 The writer writes only while the server would: the handshake done, no close sent or under
 way, the transport open and not asking the writer to pause (its buffer over the high-water
@@ -59,13 +61,14 @@ class Frame:
 
 
 def writer_for(send):
-    """A function writing a Frame's bytes to the connection behind the server's `send` (True
-    when written, False when the socket must take the ASGI send), or None for another server."""
+    """A function writing bytes (one or more Frames' `data`) to the connection behind the
+    server's `send` (True when written, False when the socket must take the ASGI send), or
+    None for another server."""
     protocol = getattr(send, "__self__", None)
     if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
         return None
 
-    def write(frame):
+    def write(data):
         transport = protocol.transport
         if (
             not protocol.handshake_complete
@@ -76,7 +79,7 @@ def writer_for(send):
             or transport.is_closing()
         ):
             return False
-        transport.write(frame.data)
+        transport.write(data)
         return True
 
     return write

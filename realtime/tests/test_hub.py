@@ -76,3 +76,53 @@ async def test_fifty_sockets_leaving_at_once_are_a_few_layer_calls_and_get_nothi
     await send("test-hub.staying", "<p>sentinel</p>")
     await asyncio.wait_for(staying.got.wait(), 5)
     assert all(reader.frames == [] for reader in readers.values())
+
+
+class Writer(Reader):
+    """A socket that takes frames as the product's does: several at once where they come together."""
+
+    def __init__(self, user_id=None, language="en"):
+        super().__init__()
+        self.user_id, self.language = user_id, language
+        self.writes = []
+
+    async def hub_frames(self, frames):
+        self.writes.append([frame.text for frame in frames])
+        self.got.set()
+
+
+async def test_a_run_of_frames_reaches_each_socket_in_one_write_in_order_in_its_language(hub):
+    english, chinese, author = Writer(1), Writer(2, "zh-hans"), Writer(3)
+    for reader in (english, chinese, author):
+        await hub.join(reader, "test-hub.room")
+    parts = [
+        {"type": "hub.message", "group": "test-hub.room", "html": {"en": f"<p>{n}</p>", "zh-hans": f"<p>第{n}条</p>"}, "exclude_user": 3 if n == 1 else None}
+        for n in range(3)
+    ]
+    await get_channel_layer().group_send("test-hub.room", {"type": "hub.message", "group": "test-hub.room", "parts": parts})
+    for reader in (english, chinese, author):
+        await asyncio.wait_for(reader.got.wait(), 5)
+    assert english.writes == [["<p>0</p>", "<p>1</p>", "<p>2</p>"]]
+    assert chinese.writes == [["<p>第0条</p>", "<p>第1条</p>", "<p>第2条</p>"]]
+    assert author.writes == [["<p>0</p>", "<p>2</p>"]]  # not their own post back
+
+
+async def test_a_run_with_an_event_goes_part_by_part(hub):
+    reader = Writer(1)
+    events = []
+
+    async def hub_message(message, outgoing=None):
+        events.append((message.get("event"), outgoing.text if outgoing else None))
+        if len(events) == 2:
+            reader.got.set()
+
+    reader.hub_message = hub_message
+    await hub.join(reader, "test-hub.room")
+    parts = [
+        {"type": "hub.message", "group": "test-hub.room", "html": "<p>joined</p>", "event": {"kind": "room.joined"}},
+        {"type": "hub.message", "group": "test-hub.room", "html": "<p>hello</p>"},
+    ]
+    await get_channel_layer().group_send("test-hub.room", {"type": "hub.message", "group": "test-hub.room", "parts": parts})
+    await asyncio.wait_for(reader.got.wait(), 5)
+    assert events == [({"kind": "room.joined"}, "<p>joined</p>"), (None, "<p>hello</p>")]
+    assert reader.writes == []

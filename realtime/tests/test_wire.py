@@ -47,7 +47,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-async def test_uvicorn_sockets_get_the_bytes_in_order_and_the_asgi_send_after_a_close():
+async def test_uvicorn_sockets_get_the_bytes_in_order_one_frame_or_many_at_a_time_and_the_asgi_send_after_a_close():
     """What production's server (uvicorn, sans-I/O websockets, no deflate) does with them."""
     answers = {}
 
@@ -55,11 +55,12 @@ async def test_uvicorn_sockets_get_the_bytes_in_order_and_the_asgi_send_after_a_
         assert (await receive())["type"] == "websocket.connect"
         await send({"type": "websocket.accept"})
         write = writer_for(send)
-        answers["written"] = [write(Frame(text)) for text in TEXTS]
+        answers["written"] = [write(Frame(text).data) for text in TEXTS]
+        answers["together"] = write(b"".join(Frame(text).data for text in TEXTS))  # one write, every frame
         await send({"type": "websocket.send", "text": "sentinel"})
         assert (await receive())["type"] == "websocket.receive"  # the client's "bye"
         await send({"type": "websocket.close", "code": 4000})
-        answers["after close"] = write(Frame("too late"))
+        answers["after close"] = write(Frame("too late").data)
 
     port = free_port()
     config = uvicorn.Config(
@@ -77,8 +78,8 @@ async def test_uvicorn_sockets_get_the_bytes_in_order_and_the_asgi_send_after_a_
             await client.send("bye")
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await client.recv()
-        assert got == TEXTS
-        assert answers == {"written": [True] * len(TEXTS), "after close": False}
+        assert got == TEXTS + TEXTS
+        assert answers == {"written": [True] * len(TEXTS), "together": True, "after close": False}
         assert closed.value.rcvd.code == 4000
     finally:
         server.should_exit = True
