@@ -78,8 +78,8 @@ _ahead = threading.local()  # .read: (cache, {key: value} read ahead) inside rea
 @contextlib.contextmanager
 def reading_ahead(cache, keys_by_name):
     """
-    Inside the block, on this thread, `remember(cache, name, key, ...)` for these names and
-    keys takes what one round trip read for all of them, instead of a round trip each (a
+    Inside the block, on this thread, `remember(cache, name, key, ...)` (and `remember_many`)
+    for these names and keys takes what one round trip read for all of them, instead of a round trip each (a
     batch of socket handshakes: every person's user and groups). What it finds missing or
     out of date is computed and stored as usual. With the cache down, nothing is read ahead.
     """
@@ -97,40 +97,67 @@ def reading_ahead(cache, keys_by_name):
         _ahead.read = outer
 
 
-def _read(cache, version_key, value_key):
-    ahead = getattr(_ahead, "read", None)
-    if ahead is not None and ahead[0] is cache and value_key in ahead[1]:
-        return ahead[2]
-    return cache.get_many([version_key, value_key])
-
-
 def remember(cache, name, key, compute, timeout):
     """
     The value of name for key: from the cache, or compute() stored there for timeout seconds.
     One round trip when it is there: the value is kept beside the version it was computed
     under, and both are read together; a value of an older version is computed again.
     """
-    version_key, value_key = _version_key(name, key), f"{name}:{key}"
+    return remember_many(cache, name, [key], lambda keys: {key: compute()}, timeout)[key]
+
+
+def remember_many(cache, name, keys, compute_many, timeout):
+    """
+    `remember` for many keys at once: {key: value}, read in one round trip (none for what is
+    read ahead), and what is missing or out of date computed by one call, compute_many(those
+    keys) -> {key: value}, and stored in one more.
+    """
+    keys = list(dict.fromkeys(keys))
+    ahead = getattr(_ahead, "read", None)
+    if ahead is not None and ahead[0] is not cache:
+        ahead = None
+    wanted = {key: (_version_key(name, key), f"{name}:{key}") for key in keys}
     try:
-        found = _read(cache, version_key, value_key)
+        unread = [k for pair in wanted.values() if ahead is None or pair[1] not in ahead[1] for k in pair]
+        found = cache.get_many(unread) if unread else {}
     except Exception:
         metrics.cache_errors.labels(name).inc()
         log.warning("cache unavailable: %s computed without it", name, exc_info=True)
-        return compute()
-    version = found.get(version_key) or 0
-    kept = found.get(value_key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    value = compute()
-    ahead = getattr(_ahead, "read", None)
-    if ahead is not None and ahead[0] is cache and value_key in ahead[1]:
-        ahead[2][value_key] = (version, value)  # a second tab of the same person in the batch
+        return compute_many(keys)
+    read = found if ahead is None else _Both(found, ahead[2])
+    values, versions = {}, {}
+    for key, (version_key, value_key) in wanted.items():
+        version = read.get(version_key) or 0
+        kept = read.get(value_key)
+        if kept is not None and kept[0] == version:
+            values[key] = kept[1]
+        else:
+            versions[key] = version
+    if not versions:
+        return values
+    computed = compute_many(list(versions))
+    values.update(computed)
+    kept = {wanted[key][1]: (version, computed[key]) for key, version in versions.items()}
+    if ahead is not None:
+        ahead[2].update((k, v) for k, v in kept.items() if k in ahead[1])  # a second tab of the same person
     try:
-        cache.set(value_key, (version, value), timeout)
+        cache.set_many(kept, timeout)
     except Exception:
         metrics.cache_errors.labels(name).inc()
         log.warning("cache unavailable: %s not kept", name, exc_info=True)
-    return value
+    return values
+
+
+class _Both:
+    """What one round trip read, then what was read ahead."""
+
+    __slots__ = ("first", "then")
+
+    def __init__(self, first, then):
+        self.first, self.then = first, then
+
+    def get(self, key):
+        return self.first[key] if key in self.first else self.then.get(key)
 
 
 def forget(cache, name, keys):

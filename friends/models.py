@@ -47,6 +47,17 @@ class FriendshipManager(models.Manager):
         """The ids of user's friends (one query of the friendships alone)."""
         return set(self._other_ids(user).values_list("other", flat=True))
 
+    def friend_ids_of_each(self, users):
+        """{user id: the ids of their friends} for each of users (one query for all of them)."""
+        found = {getattr(user, "pk", user): set() for user in users}
+        pairs = self.filter(Q(user_low_id__in=list(found)) | Q(user_high_id__in=list(found)))
+        for low, high in pairs.values_list("user_low_id", "user_high_id"):
+            if low in found:
+                found[low].add(high)
+            if high in found:
+                found[high].add(low)
+        return found
+
     def _other_ids(self, user):
         """
         The other side of each of user's friendships, as one subquery: PostgreSQL finds them

@@ -10,8 +10,8 @@ from .models import Friendship
 
 
 @registry.presence_audience
-def _friends(user):
-    return [user_group(pk) for pk in Friendship.objects.friend_ids(user)]
+def _friends(users):
+    return {pk: [user_group(friend) for friend in ids] for pk, ids in Friendship.objects.friend_ids_of_each(users).items()}
 
 
 def _friendship_changed(sender, instance, **kwargs):

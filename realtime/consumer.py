@@ -35,7 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import context, metrics
-from core.cached import reading_ahead, remember
+from core.cached import reading_ahead, remember_many
 
 from . import protocol, registry
 from .batches import Batched
@@ -55,14 +55,15 @@ log = logging.getLogger(__name__)
 GROUPS_CACHE_SECONDS = 600
 
 
-def _groups_of(user):
-    groups = {user_group(user.pk)}
-    for hook in registry.connect_hooks:
-        groups.update(hook(user))
-    audience = set()
-    for hook in registry.audience_hooks:
-        audience.update(hook(user))
-    return groups, audience
+def _groups_of_each(users):
+    """{user id: (the groups a new socket of theirs joins, whom its presence concerns)}, from
+    every app's hooks, each asked once for all of users."""
+    found = {user.pk: ({user_group(user.pk)}, set()) for user in users}
+    for hooks, which in ((registry.connect_hooks, 0), (registry.audience_hooks, 1)):
+        for hook in hooks:
+            for user_id, groups in hook(users).items():
+                found[user_id][which].update(groups)
+    return found
 
 
 def _run_presence_hooks(changes):
@@ -93,27 +94,42 @@ def _handshakes(scopes):
     (user, groups, audience, open sockets), or (user, None, None, 0) for nobody logged in, or
     the exception its own part raised. Three cache round trips for the whole batch when the
     cache has it all (the sessions; every user and their groups; their presence counts), and
-    no database query.
+    no database query; for people the cache lacks, one query for all their users (where the
+    auth backend has `get_users`) and one per app hook, and one round trip storing each.
     """
     waiting = [scope["session"] for scope in scopes.values() if scope.get("user") is None]
     preload(waiting)
-    with reading_ahead(shared_cache(), _read_ahead(waiting)):
-        found = {}
+    ahead, by_backend = _read_ahead(waiting)
+    found = {}
+    with reading_ahead(shared_cache(), ahead):
+        for backend, user_ids in by_backend.items():
+            try:
+                backend.get_users(user_ids)  # kept, and read ahead, for get_user below
+            except Exception:  # each socket's get_user tries on its own
+                log.warning("realtime: loading a batch of users failed", exc_info=True)
+        live = {}
         for key, scope in scopes.items():
             try:
                 user = scope.get("user")
                 if user is None:
                     user = scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
-                if not user.is_authenticated or not user.is_active:
+                if user.is_authenticated and user.is_active:
+                    live[key] = user
+                else:
                     found[key] = (user, None, None, 0)
-                    continue
-                groups, audience = remember(shared_cache(), "socket-groups", user.pk, lambda: _groups_of(user), GROUPS_CACHE_SECONDS)
-                found[key] = (user, set(groups), audience, None)
             except Exception as error:  # this socket's failure, not the batch's
                 found[key] = error
-    counted = [key for key, result in found.items() if isinstance(result, tuple) and result[1] is not None]
-    for key, open_sockets in zip(counted, presence.connected_now([found[key][0].pk for key in counted])):
-        found[key] = (*found[key][:3], open_sockets)
+        people = {user.pk: user for user in live.values()}
+        try:
+            groups = remember_many(shared_cache(), "socket-groups", people, lambda ids: _groups_of_each([people[pk] for pk in ids]), GROUPS_CACHE_SECONDS)
+        except Exception as error:
+            groups = {}
+            found.update(dict.fromkeys(live, error))
+    live = {key: user for key, user in live.items() if user.pk in groups}
+    counts = presence.connected_now([user.pk for user in live.values()])
+    for (key, user), open_sockets in zip(live.items(), counts):
+        joined, audience = groups[user.pk]
+        found[key] = (user, set(joined), audience, open_sockets)
     return found
 
 
@@ -121,9 +137,12 @@ _handshakes_batched = Batched(_handshakes)
 
 
 def _read_ahead(sessions):
-    """What the batch's remember calls will ask the cache (core.cached): every person's groups,
-    and their user where the session's auth backend keeps users there (its `cached_as`)."""
-    user_ids, by_name = [], {}
+    """
+    What the batch's cache reads will be (core.cached.reading_ahead): every person's groups,
+    and their user where the session's auth backend keeps users there (its `cached_as`); and
+    the ids to load together for each backend that can (its `get_users`).
+    """
+    user_ids, by_name, by_backend = [], {}, {}
     backends = {}
     for session in sessions:
         try:
@@ -132,11 +151,14 @@ def _read_ahead(sessions):
         except (KeyError, ValidationError):
             continue
         if path not in backends:
-            backends[path] = getattr(auth.load_backend(path), "cached_as", None) if path in settings.AUTHENTICATION_BACKENDS else None
+            backends[path] = auth.load_backend(path) if path in settings.AUTHENTICATION_BACKENDS else None
+        backend = backends[path]
         user_ids.append(user_id)
-        if backends[path]:
-            by_name.setdefault(backends[path], []).append(user_id)
-    return {"socket-groups": user_ids, **by_name}
+        if getattr(backend, "cached_as", None):
+            by_name.setdefault(backend.cached_as, []).append(user_id)
+        if hasattr(backend, "get_users"):
+            by_backend.setdefault(backend, []).append(user_id)
+    return {"socket-groups": user_ids, **by_name}, by_backend
 
 
 async def _handshake(scope):

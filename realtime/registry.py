@@ -5,11 +5,12 @@ What the apps teach the socket, registered from their AppConfig.ready():
   it answers with `await socket.send_frame(...)` or raises `realtime.protocol.FrameError`.
 - `@on_event("room.joined")`: what a socket does with an event published to one of its
   groups, `async def handler(socket, event)` (join a group, push a frame...).
-- `@groups_on_connect`: `def groups(user)`, the groups a new socket of user joins besides the
-  person's own (`user_group`); it may query the database (every hook of a handshake runs in
-  one trip to the database thread).
-- `@presence_audience`: `def audience(user)`, the groups told when the person comes online
-  or goes offline (friends, say), asked once per socket, at the handshake.
+- `@groups_on_connect`: `def groups(users)`, {user id: the groups a new socket of theirs
+  joins besides the person's own (`user_group`)} for each of users (the people of a batch of
+  handshakes, `realtime.consumer._handshakes`); it may query the database, once for all of
+  them (every hook of a batch runs in one trip to the database thread).
+- `@presence_audience`: `def audience(users)`, {user id: the groups told when the person
+  comes online or goes offline (friends, say)}, asked as `groups` is, at the handshake.
 - `@on_presence`: `def changed(user_ids, online)`, run off the event loop when these people's
   first socket opened or their last one closed (accounts records "last seen"); the changes
   of many sockets at once come in one call (`realtime.batches`).

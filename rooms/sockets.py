@@ -85,8 +85,8 @@ def _require_joined(socket, room_id):
 
 
 @registry.groups_on_connect
-def _room_groups(user):
-    return [room_group(pk) for pk in Membership.objects.room_ids_of(user)]
+def _room_groups(users):
+    return {pk: [room_group(room) for room in ids] for pk, ids in Membership.objects.room_ids_of_each(users).items()}
 
 
 def _membership_changed(sender, instance, **kwargs):

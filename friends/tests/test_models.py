@@ -49,6 +49,16 @@ def test_friends_and_their_ids_are_both_sides_of_the_friendships_in_one_query(al
     assert Friendship.objects.friend_ids(dave) == {bob.pk} and Friendship.objects.friend_ids(UserFactory()) == set()
 
 
+def test_the_friends_of_many_people_come_in_one_query_each_with_their_own(alice, bob, carol, django_assert_num_queries):
+    dave, loner = UserFactory(), UserFactory()
+    FriendshipFactory(user=bob, friend=alice)
+    FriendshipFactory(user=alice, friend=carol)
+    FriendshipFactory(user=dave, friend=bob)
+    with django_assert_num_queries(1):
+        found = Friendship.objects.friend_ids_of_each([alice, bob, dave, loner])
+    assert found == {alice.pk: {bob.pk, carol.pk}, bob.pk: {alice.pk, dave.pk}, dave.pk: {bob.pk}, loner.pk: set()}
+
+
 def test_befriend_is_idempotent_and_stores_the_pair_once(alice, bob):
     first = Friendship.objects.befriend(bob, alice)
     again = Friendship.objects.befriend(alice, bob)

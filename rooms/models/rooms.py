@@ -372,6 +372,13 @@ class MembershipQuerySet(models.QuerySet):
     def room_ids_of(self, user):
         return self.filter(user=user).values_list("room_id", flat=True)
 
+    def room_ids_of_each(self, users):
+        """{user id: the ids of their rooms} for each of users (one query for all of them)."""
+        found = {user.pk: [] for user in users}
+        for user_id, room_id in self.filter(user_id__in=list(found)).values_list("user_id", "room_id"):
+            found[user_id].append(room_id)
+        return found
+
     def muted_room_ids(self, user):
         return list(self.filter(user=user, muted=True).values_list("room_id", flat=True))
 

@@ -11,12 +11,19 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from django.db.backends.utils import CursorWrapper
+
 from accounts.tests.factories import UserFactory
+from core.cached import forget
+from friends.tests.factories import FriendshipFactory
 from chatsite.asgi import application
-from realtime import consumer
+from realtime import consumer, registry
 from realtime.presence import shared_cache
 from realtime.protocol import CLOSE_TOO_MANY
 from realtime.publish import apublish, user_group
+
+from rooms import actions
+from rooms.groups import room_group
 
 from .sockets import frame_with, session_cookie
 
@@ -74,6 +81,30 @@ async def test_twenty_people_connecting_at_once_cost_a_few_trips_and_each_socket
         await apublish(user_group(person.pk), f"<p>for {person.username}</p>")
     for person, socket in zip(people, sockets):
         assert f"for {person.username}" in await frame_with(socket, "for ")
+
+
+async def test_twenty_people_new_to_the_cache_connecting_at_once_cost_a_few_queries(monkeypatch, opened):
+    people = [await asyncio.to_thread(UserFactory) for _ in range(20)]
+    for one, other in [(people[0], friend) for friend in people[1:5]] + list(zip(people[5:], people[6:])):
+        await asyncio.to_thread(FriendshipFactory, user=one, friend=other)
+    room = await asyncio.to_thread(actions.create_group, people[0], "five", people[1:5])
+    cookies = [await session_cookie(person) for person in people]
+    ids = [person.pk for person in people]
+    await asyncio.to_thread(forget, shared_cache(), "user", ids)  # as after the cache's timeouts
+    await asyncio.to_thread(registry.groups_changed, ids)
+    batches = counted(monkeypatch, consumer._handshakes_batched, "run")
+    queries = []
+    real_execute = CursorWrapper._execute
+    monkeypatch.setattr(CursorWrapper, "_execute", lambda self, sql, *args: queries.append(sql) or real_execute(self, sql, *args))
+
+    sockets, results = await connect_at_once(cookies, opened)
+
+    assert all(connected for connected, _ in results)
+    reads = [sql for sql in queries if sql.startswith("SELECT")]  # (the "last seen" writes are batched apart)
+    assert len(reads) <= 3 * len(batches) <= 9, reads  # users, rooms, friends: once per batch
+    await apublish(room_group(room.pk), "<p>to the room</p>")
+    for person in people[:5]:  # each in the room's group, as the database says
+        assert "to the room" in await frame_with(sockets[people.index(person)], "to the room")
 
 
 async def test_two_tabs_of_one_person_in_one_batch_count_as_two_against_the_cap(settings, alice, opened):
