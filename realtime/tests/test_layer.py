@@ -90,3 +90,23 @@ async def test_many_groups_are_joined_and_left_in_one_call_each(layers):
         await two.group_send(room, {"type": "hub.message", "n": room})
     assert (await one.receive(here))["n"] == "room.0"  # nothing of the rooms it left came first
     assert (await two.receive(there))["n"] == "room.0"
+
+
+async def test_a_backlog_is_received_whole_in_order_in_one_round_trip(layers, monkeypatch):
+    one, two = layers
+    one.capacity = two.capacity = 100
+    channel = await two.new_channel("hub.")
+    await two.group_add("room.1", channel)
+    for n in range(50):
+        await one.group_send("room.1", {"type": "hub.message", "n": n})
+    redis = two.connection(0)
+    pops = []
+    for name in ("zpopmin", "bzpopmin"):
+        real = getattr(redis, name)
+        monkeypatch.setattr(redis, name, lambda *args, real=real, name=name, **kwargs: pops.append(name) or real(*args, **kwargs))
+    monkeypatch.setattr(two, "connection", lambda index: redis)
+
+    assert [(await two.receive(channel))["n"] for _ in range(50)] == list(range(50))
+    assert pops == ["zpopmin"]
+    await one.group_send("room.1", {"type": "hub.message", "n": "later"})
+    assert (await two.receive(channel))["n"] == "later"  # an empty channel waits for the next
