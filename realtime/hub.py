@@ -97,23 +97,21 @@ class Hub:
                     log.warning("live: group_discard %s failed", group, exc_info=True)
 
     async def _add_to_layer(self, groups):
-        """group_add of each of groups: one call for all where the layer can (realtime.layer)."""
-        async with layer_slot():
-            add_many = getattr(self.layer, "group_add_many", None)
-            if add_many is not None:
-                await add_many(list(groups), self.channel)
-            else:
-                for group in groups:
-                    await self.layer.group_add(group, self.channel)
+        await self._each_group("group_add", groups)
 
     async def _discard_from_layer(self, groups):
+        await self._each_group("group_discard", groups)
+
+    async def _each_group(self, call, groups):
+        """The layer's `call` (group_add, group_discard) for each of groups: one call for all
+        where the layer has `<call>_many` (realtime.layer.RedisLayer)."""
         async with layer_slot():
-            discard_many = getattr(self.layer, "group_discard_many", None)
-            if discard_many is not None:
-                await discard_many(list(groups), self.channel)
+            many = getattr(self.layer, f"{call}_many", None)
+            if many is not None:
+                await many(list(groups), self.channel)
             else:
                 for group in groups:
-                    await self.layer.group_discard(group, self.channel)
+                    await getattr(self.layer, call)(group, self.channel)
 
     @contextlib.asynccontextmanager
     async def _serialised(self, group):
