@@ -79,6 +79,14 @@ class RateLimit:
             log.warning("rate limit %s: cache unavailable; allowing", self.name, exc_info=True)
             return True
 
+    def refund(self, key):
+        """Take back one action counted for key (in this bucket): it turned out to be a repeat."""
+        try:
+            decrement(_cache(), f"rate:{self.name}:{key}:{int(now() // self.window)}")
+        except Exception:
+            metrics.cache_errors.labels("rate_limit").inc()
+            log.warning("rate limit %s: cache unavailable; not refunded", self.name, exc_info=True)
+
     def _count(self, key):
         window, limit = self.window, self.limit
         t = now()

@@ -222,8 +222,9 @@ def post_message(room, sender, body, client_id=None, reply_to=None):
     and in a direct room only while the two are friends. A reply (`reply_to`: a message or
     its id) answers a message of the same room that is still there, not a system line. A
     client id makes the post idempotent: the same (sender, client id) returns the message
-    already stored (a database constraint settles concurrent repeats). Over the send rate
-    limit nothing is stored. Raises MessageError, or RoomNotFound for a non-member.
+    already stored, whatever changed since (the database's constraint finds it; a repeat
+    refused is looked up before the refusal is said). Over the send rate limit nothing is
+    stored. Raises MessageError, or RoomNotFound for a non-member.
 
     The text is rendered once here (core.formatting), with the @-mentions of the room's
     members, who are stored as `message.mentions`.
@@ -233,12 +234,17 @@ def post_message(room, sender, body, client_id=None, reply_to=None):
     """
     body = clean_text(body, what=_("message"), max_length=Message.BODY_MAX_LENGTH, error=MessageError)
     client_id = clean_client_id(client_id)
-    if client_id is not None and (stored := Message.objects.posted(room, sender, client_id)):
-        return stored
-    room.require_can_post(sender)
-    message = Message(room=room, sender=sender, body=body, client_id=client_id, reply_to=_replied(room, reply_to))
-    mentioned = message.render_body(_mentionable(room, body))
-    return _store(message, mentioned=[pk for pk in mentioned if pk != sender.pk])
+    # No query for the client id before every post: a repeat is rare, and the insert's unique
+    # constraint finds it (`_store`); only a repeat refused is looked up here.
+    try:
+        room.require_can_post(sender)
+        message = Message(room=room, sender=sender, body=body, client_id=client_id, reply_to=_replied(room, reply_to))
+        mentioned = message.render_body(_mentionable(room, body))
+        return _store(message, mentioned=[pk for pk in mentioned if pk != sender.pk])
+    except MessageError:
+        if client_id is not None and (stored := Message.objects.posted(room, sender, client_id)):
+            return stored
+        raise
 
 
 def _replied(room, reply_to):
@@ -336,6 +342,7 @@ def _store(message, mentioned=()):
         stored = Message.objects.posted(message.room, message.sender, message.client_id) if message.client_id else None
         if stored is None:
             raise
+        sends.refund(message.sender_id)  # a repeat is not another send
         return stored
 
 
