@@ -121,3 +121,24 @@ async def test_a_degraded_delivery_tells_the_sender_in_a_frame_of_its_own(alice,
         }
     finally:
         await socket.disconnect()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_message_s_action_links_are_its_own_in_its_reader_s_language(group, alice, language):
+    """The links are rendered once per language and filled in (rooms.templatetags.chat):
+    each message gets exactly what the template gives it, with its own ids."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from rooms.templatetags.chat import message_actions
+
+    first, second = Message.objects.post(group, alice, "one"), Message.objects.post(group, alice, "two")
+    upload = Message(pk=second.pk + 1000, room=group, sender=alice, kind=Message.Kind.FILE, body="notes.pdf")
+    with translation.override(language):
+        for message in (first, second, upload, first):
+            shown = message_actions(message)
+            assert shown == render_to_string("rooms/chat.html#message-actions", {"message": message})
+            assert f"/messages/{message.pk}/delete/" in shown and f"/chat/{group.pk}/messages/{message.pk}/report/" in shown
+            assert ("/edit/" in shown) is message.is_editable
+        assert translation.gettext("Delete") in shown
+    assert f"/messages/{second.pk}/" not in message_actions(first)
