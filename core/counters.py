@@ -17,6 +17,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
 
 from . import metrics
 
@@ -92,12 +93,36 @@ class RateLimit:
         t = now()
         bucket = int(t // window)
         key, previous_key = f"rate:{self.name}:{key}:{bucket}", f"rate:{self.name}:{key}:{bucket - 1}"
-        counts = _cache().get_many([key, previous_key])
         weight = 1 - (t % window) / window
+        cache = _cache()
+        if isinstance(cache, RedisCache):
+            return _count_on_redis(cache, key, previous_key, weight, limit, int(window * 2) + 1)
+        counts = cache.get_many([key, previous_key])
         if counts.get(previous_key, 0) * weight + counts.get(key, 0) >= limit:
             return False
-        increment(_cache(), key, int(window * 2) + 1)
+        increment(cache, key, int(window * 2) + 1)
         return True
+
+
+# RateLimit's check and count on Redis in one round trip, and atomic: two sends at once cannot
+# both take the last place. The cache's own keys and values (an int is stored as it is).
+_COUNT = """
+local now = tonumber(redis.call('GET', KEYS[1]) or '0')
+local before = tonumber(redis.call('GET', KEYS[2]) or '0')
+if before * tonumber(ARGV[1]) + now >= tonumber(ARGV[2]) then return 0 end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1
+"""
+_count_script = None  # redis-py's Script: EVALSHA, loading the script where Redis lacks it
+
+
+def _count_on_redis(cache, key, previous_key, weight, limit, timeout):
+    global _count_script
+    keys = [cache.make_and_validate_key(key), cache.make_and_validate_key(previous_key)]
+    client = cache._cache.get_client(keys[0], write=True)
+    if _count_script is None:
+        _count_script = client.register_script(_COUNT)
+    return bool(_count_script(keys=keys, args=[repr(weight), limit, timeout], client=client))
 
 
 class FixedWindow:
