@@ -37,6 +37,7 @@ class Hub:
     PRESENCE_REFRESH_SECONDS = 30
     HEARTBEAT_SECONDS = 5  # presence.ProcessPresence.PROCESS_TTL is three of them
     RETRY_SECONDS = (0.2, 0.5, 1, 2, 3)
+    BACKLOG_MOST = 200  # layer messages delivered together at most (_with_backlog)
 
     def __init__(self, layer):
         self.layer = layer
@@ -226,7 +227,24 @@ class Hub:
                     await self._tell_everyone_to_resync()
                 continue
             failures = 0
-            await self.deliver(message)
+            await self.deliver(self._with_backlog(message))
+
+    def _with_backlog(self, message):
+        """
+        The message received, with what came after it and is already here (the layer's
+        `receive_waiting`: a Redis layer pops up to a hundred at once), as one message of
+        their parts in order. While a burst lasts the hub falls behind, and each socket then
+        gets all its frames of the backlog in one write (`_deliver_frames`), not one write
+        per frame; nothing waits for company, so a lone message goes as it came.
+        """
+        waiting = getattr(self.layer, "receive_waiting", None)
+        more = waiting(self.channel, self.BACKLOG_MOST) if waiting is not None else ()
+        if not more:
+            return message
+        parts = []
+        for one in (message, *more):
+            parts.extend(one["parts"] if one.get("parts") is not None else [one])
+        return {"type": message["type"], "parts": parts}
 
     async def _join_every_hub(self):
         try:

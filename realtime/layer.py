@@ -18,6 +18,7 @@ on the event loop of a hub that has frames to deliver. The hub's messages are de
 most once anyway (the database is the truth, and a page catches up with `resume`), so here one
 round trip pops every message waiting, up to RECEIVE_BATCH, and the next receives take them in
 order from memory; only an empty channel waits in Redis (BZPOPMIN, as channels-redis does).
+`receive_waiting` hands over at once what has been popped: the hub takes a backlog together.
 """
 
 import collections
@@ -66,6 +67,32 @@ class RedisLayer(RedisChannelLayer):
         if "__asgi_channel__" in message:
             channel = message.pop("__asgi_channel__")
         return channel, message
+
+    def receive_waiting(self, channel, most):
+        """
+        What else has come for channel (a process-local one, "!") and is already in this
+        process, up to `most`, in order, without waiting: popped with the last message
+        received, or buffered for it. The hub delivers a backlog together (realtime.hub).
+        """
+        assert "!" in channel, "a process-local channel"
+        messages = []
+        buffered = self.receive_buffer.get(channel)
+        while buffered is not None and not buffered.empty() and len(messages) < most:
+            messages.append(buffered.get_nowait())
+        if buffered is not None and buffered.empty():
+            del self.receive_buffer[channel]  # as channels-redis's receive leaves it
+        popped = self._popped.get(self.non_local_name(channel))
+        while popped and len(messages) < most:
+            message = self.deserialize(popped.popleft())
+            # As channels-redis's receive: one local channel, or a list of them (a group send
+            # to several of this process's channels is one message for all).
+            addressees = message.pop("__asgi_channel__", channel)
+            for addressee in addressees if isinstance(addressees, list) else [addressees]:
+                if addressee == channel:
+                    messages.append(message)
+                else:  # another local channel's, where its receive() looks first
+                    self.receive_buffer[addressee].put_nowait(message)
+        return messages
 
     async def flush(self):
         self._popped.clear()

@@ -110,3 +110,48 @@ async def test_a_backlog_is_received_whole_in_order_in_one_round_trip(layers, mo
     assert pops == ["zpopmin"]
     await one.group_send("room.1", {"type": "hub.message", "n": "later"})
     assert (await two.receive(channel))["n"] == "later"  # an empty channel waits for the next
+
+
+async def test_what_came_with_a_message_is_handed_over_at_once_each_to_its_channel(layers):
+    one, two = layers
+    one.capacity = two.capacity = 100
+    hub, other = await two.new_channel("hub."), await two.new_channel("hub.")
+    await two.group_add("room.1", hub)
+    await two.group_add("room.2", other)
+    for n in range(5):
+        await one.group_send("room.1", {"type": "hub.message", "n": n})
+    await one.group_send("room.2", {"type": "hub.message", "n": "other"})
+    await one.group_send("room.1", {"type": "hub.message", "n": 5})
+
+    assert (await two.receive(hub))["n"] == 0
+    assert [message["n"] for message in two.receive_waiting(hub, 3)] == [1, 2, 3]
+    assert [message["n"] for message in two.receive_waiting(hub, 100)] == [4, 5]
+    assert two.receive_waiting(hub, 100) == []  # nothing more, and no waiting for it
+    assert (await two.receive(other))["n"] == "other"  # set aside for its own channel
+
+
+async def test_a_hub_behind_delivers_its_backlog_in_one_write_per_socket_in_order(layers):
+    """While a burst lasts the hub falls behind: each socket gets all it missed at once."""
+    from realtime.hub import Hub
+
+    from .test_hub import Writer
+
+    one, two = layers
+    one.capacity = two.capacity = 100
+    hub = Hub(two)
+    hub.channel = await two.new_channel("hub.")  # not started: the test receives for it
+    reader, author = Writer(1), Writer(2)
+    for socket in (reader, author):
+        await hub.join(socket, "room.1")
+    for n in range(4):
+        await one.group_send("room.1", {"type": "hub.message", "group": "room.1", "html": f"<p>{n}</p>", "exclude_user": 2 if n == 1 else None})
+    await one.group_send("room.1", {"type": "hub.message", "group": "room.1", "parts": [
+        {"type": "hub.message", "group": "room.1", "html": f"<p>{n}</p>"} for n in (4, 5)
+    ]})  # fmt: skip
+
+    await hub.deliver(hub._with_backlog(await two.receive(hub.channel)))
+    assert reader.writes == [[f"<p>{n}</p>" for n in range(6)]]
+    assert author.writes == [["<p>0</p>", "<p>2</p>", "<p>3</p>", "<p>4</p>", "<p>5</p>"]]
+    await one.group_send("room.1", {"type": "hub.message", "group": "room.1", "html": "<p>alone</p>"})
+    await hub.deliver(hub._with_backlog(await two.receive(hub.channel)))
+    assert reader.frames == ["<p>alone</p>"] and len(reader.writes) == 1  # a lone message goes as it came
