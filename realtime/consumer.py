@@ -355,18 +355,22 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 return
             outgoing = Frame(frame_for(message["html"], self.language))
         frames = [outgoing]
-        if not self._written(frames):
+        if not self.write_now(frames):
             await self._send_frames(frames)
 
     async def hub_frames(self, frames):
         """Hub frames (`realtime.wire.Frame`s) for this socket at once, in order: their bytes
         in one write to the connection where the server allows it."""
-        if not self._written(frames):
+        if not self.write_now(frames):
             await self._send_frames(frames)
 
-    def _written(self, frames):
-        """Whether the frames' bytes (encoded once for every socket) went straight to the
-        connection in one write (realtime.wire): once the handshake is done, on a server it knows."""
+    def write_now(self, frames):
+        """
+        Write the frames' bytes (encoded once for every socket) straight to the connection in
+        one write (realtime.wire), without a coroutine: True once the handshake is done, on a
+        server it knows, while the connection takes more; else False, and the frames must go
+        by `hub_frames`, which waits (the hub's way for every socket of a frame).
+        """
         if self.early_frames is not None or self.write_frame is None:
             return False
         return self.write_frame(frames[0].data if len(frames) == 1 else b"".join(frame.data for frame in frames))

@@ -156,12 +156,17 @@ class Hub:
             return
         by_language, default = _frames_of(message)
         exclude = message.get("exclude_user")
+        # A frame alone goes straight to each connection that takes it now (write_now): no
+        # coroutine per socket; an event, or a socket that must wait, takes hub_message.
+        plain = default is not None and not message.get("event")
         delivered = 0
         for consumer in self._consumers_of(message):
             if exclude is not None and consumer.user_id == exclude:
                 continue
+            frame = by_language.get(consumer.language, default)
             try:
-                await consumer.hub_message(message, by_language.get(consumer.language, default))
+                if not (plain and consumer.write_now((frame,))):
+                    await consumer.hub_message(message, frame)
                 delivered += 1
             except OSError:
                 # The client went away (uvicorn says so when a frame is sent; daphne drops the
@@ -192,7 +197,8 @@ class Hub:
         failed = set()
         for consumer, frames in due.items():
             try:
-                await consumer.hub_frames(frames)
+                if not consumer.write_now(frames):
+                    await consumer.hub_frames(frames)
             except OSError:  # gone, as in deliver()
                 failed.add(consumer)
             except Exception:

@@ -18,6 +18,9 @@ class Reader:
         self.frames = []
         self.got = asyncio.Event()
 
+    def write_now(self, frames):  # a socket that cannot be written to at once: the hub awaits it
+        return False
+
     async def hub_message(self, message, outgoing=None):
         self.frames.append(outgoing.text)
         self.got.set()
@@ -126,3 +129,26 @@ async def test_a_run_with_an_event_goes_part_by_part(hub):
     await asyncio.wait_for(reader.got.wait(), 5)
     assert events == [({"kind": "room.joined"}, "<p>joined</p>"), (None, "<p>hello</p>")]
     assert reader.writes == []
+
+
+async def test_a_frame_goes_straight_to_a_connection_that_takes_it_and_an_event_by_the_socket(hub):
+    """No coroutine per socket for a frame alone (`write_now`); an event still reaches the socket's handler."""
+    taken, handled, done = [], [], asyncio.Event()
+
+    class Direct(Reader):
+        def write_now(self, frames):
+            taken.extend(frame.text for frame in frames)
+            return True
+
+        async def hub_message(self, message, outgoing=None):
+            handled.append((message.get("event"), outgoing.text if outgoing else None))
+            done.set()
+
+    await hub.join(Direct(), "test-hub.direct")
+    await send("test-hub.direct", "<p>straight</p>")
+    await get_channel_layer().group_send(
+        "test-hub.direct", {"type": "hub.message", "group": "test-hub.direct", "html": "<p>with it</p>", "event": {"kind": "sentinel"}}
+    )
+    await asyncio.wait_for(done.wait(), 5)
+    assert taken == ["<p>straight</p>"]
+    assert handled == [({"kind": "sentinel"}, "<p>with it</p>")]
