@@ -43,7 +43,7 @@ from .db import database_sync_to_async
 from .entry import SERVER_SEND
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
-from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
+from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, Deactivated, FrameError
 from .publish import apublish_many, frame_for, user_group
 from .sessions import preload, session_digest
 from .wire import Frame, writer_for
@@ -313,21 +313,37 @@ class SocketConsumer(AsyncWebsocketConsumer):
         if size > settings.SOCKET_FRAME_MAX_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
-        if not await _is_active(self.user_id):
-            # Deactivated, and the event that closes its sockets has not arrived (yet).
-            await self.close(code=CLOSE_DEACTIVATED)
-            return
+        # Deactivated, and the event that closes its sockets has not arrived (yet): a frame
+        # closes the socket. The check is a trip to the database of its own, unless the
+        # frame's handler makes it in its own trip (registry.handles(checks_active=True)).
         with translation.override(self.language):  # answers and errors in the reader's language
             try:
                 frame = self._parse(text_data)
-                handler = registry.frame_handlers.get(frame.get("type"))
+            except FrameError as error:
+                frame, refusal = None, error
+            else:
+                refusal = None
+            handler = registry.frame_handlers.get(frame.get("type")) if frame is not None else None
+            checked = getattr(handler, "checks_active", False)
+            if not checked and not await _is_active(self.user_id):
+                await self.close(code=CLOSE_DEACTIVATED)
+                return
+            try:
+                if refusal is not None:
+                    raise refusal
                 if handler is None:
                     raise FrameError(_("Unknown frame type: %(type)r.") % {"type": str(frame.get("type"))[:40]})
                 await handler(self, frame)
-            except FrameError as error:
-                await self.send(text_data=protocol.error(str(error.text), **error.fields))
-            except ValidationError as error:  # a rule of the apps' models, said for the person
-                await self.send(text_data=protocol.error(" ".join(str(m) for m in error.messages)))
+            except Deactivated:
+                await self.close(code=CLOSE_DEACTIVATED)
+            except (FrameError, ValidationError) as error:
+                # A handler that checks for itself may have refused the frame before asking.
+                if checked and not await _is_active(self.user_id):
+                    await self.close(code=CLOSE_DEACTIVATED)
+                elif isinstance(error, FrameError):
+                    await self.send(text_data=protocol.error(str(error.text), **error.fields))
+                else:  # a rule of the apps' models, said for the person
+                    await self.send(text_data=protocol.error(" ".join(str(m) for m in error.messages)))
 
     @staticmethod
     def _parse(text_data):

@@ -3,6 +3,9 @@ What the apps teach the socket, registered from their AppConfig.ready():
 
 - `@handles("send")`: the handler of a client frame type, `async def handler(socket, frame)`;
   it answers with `await socket.send_frame(...)` or raises `realtime.protocol.FrameError`.
+  The socket first asks the database whether the account is still active, a trip of its
+  own, unless the handler says it asks that itself in its own trip (`checks_active=True`:
+  it raises `realtime.protocol.Deactivated` when not, before anything is done).
 - `@on_event("room.joined")`: what a socket does with an event published to one of its
   groups, `async def handler(socket, event)` (join a group, push a frame...).
 - `@groups_on_connect`: `def groups(users)`, {user id: the groups a new socket of theirs
@@ -39,8 +42,14 @@ def _register(table, key, what):
     return register
 
 
-def handles(frame_type):
-    return _register(frame_handlers, frame_type, "frames")
+def handles(frame_type, *, checks_active=False):
+    register = _register(frame_handlers, frame_type, "frames")
+
+    def handler(function):
+        function.checks_active = checks_active
+        return register(function)
+
+    return handler
 
 
 def on_event(kind):

@@ -74,13 +74,17 @@ def shown_name(prefix=""):
 
 
 class RoomQuerySet(models.QuerySet):
-    def with_member(self, user):
-        """Rooms the user is a member of: the one membership rule, as a filter."""
+    def with_member(self, user, *, active=False):
+        """Rooms the user is a member of: the one membership rule, as a filter (`active`: and
+        only while the user's account is active, asked in the same join)."""
+        if active:
+            return self.filter(memberships__user=user, memberships__user__is_active=True)
         return self.filter(memberships__user=user)
 
-    def of_member(self, user, room_id):
-        """The room with id room_id if user is a member of it; RoomNotFound otherwise."""
-        room = self.with_member(user).filter(pk=room_id).first()
+    def of_member(self, user, room_id, *, active=False):
+        """The room with id room_id if user is a member of it (`active`: with an active
+        account); RoomNotFound otherwise."""
+        room = self.with_member(user, active=active).filter(pk=room_id).first()
         if room is None:
             raise RoomNotFound()
         room.checked_member_id = user.pk  # require_can_post need not ask again

@@ -23,7 +23,7 @@ from friends import frames
 from realtime.protocol import CLOSE_DEACTIVATED, CLOSE_UNAUTHENTICATED
 from rooms.models import Message
 
-from .sockets import send
+from .sockets import frame_with, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "a-long-and-unusual-passphrase"
@@ -131,12 +131,43 @@ async def test_deactivating_an_account_deletes_its_sessions(alice, bob):
     assert await deactivate_and_look() == [False, False, True]
 
 
-async def test_a_frame_from_a_user_no_longer_active_is_refused(alice, bob, direct_room, tabs):
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "send", "body": "still here?", "client_id": "c0ffee00-0000-4000-8000-000000000001"},  # the post's own query asks
+        {"type": "send", "body": 42},  # refused before the post asks: the socket asks then
+        {"type": "send", "room": 2**62, "body": "still here?"},  # not a room of hers
+        {"type": "typing"},  # the socket asks first
+        {"type": "no such frame"},
+    ],
+)
+async def test_a_frame_from_a_user_no_longer_active_is_refused(alice, bob, direct_room, tabs, frame):
     alice_tab = await tabs(await logged_in(alice))
     # Deactivated behind the site's back: no event reaches the socket, only the next frame.
     await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
 
-    await send(alice_tab, type="send", room=direct_room.pk, body="still here?", client_id="c0ffee00-0000-4000-8000-000000000001")
+    await send(alice_tab, **{"room": direct_room.pk, **frame})
 
     assert await closed_with(alice_tab) == CLOSE_DEACTIVATED
     assert not await sync_to_async(Message.objects.filter(body="still here?").exists)()
+
+
+async def test_an_active_sender_s_post_asks_the_database_once(alice, bob, direct_room, tabs, monkeypatch):
+    """The post's query checks that the account is active: no trip of its own for that (a
+    typing frame, which asks nothing else, still makes one)."""
+    from realtime import consumer
+
+    asked, real = [], consumer._is_active
+
+    async def counted(user_id):
+        asked.append(user_id)
+        return await real(user_id)
+
+    monkeypatch.setattr(consumer, "_is_active", counted)
+    alice_tab, bob_tab = await tabs(await logged_in(alice)), await tabs(await logged_in(bob))
+    await send(alice_tab, type="send", room=direct_room.pk, body="one trip", client_id="c0ffee00-0000-4000-8000-000000000002")
+    await frame_with(bob_tab, "one trip")
+    assert asked == []
+    await send(alice_tab, type="typing", room=direct_room.pk)
+    await frame_with(bob_tab, '"type":"typing"')
+    assert asked == [alice.pk]
