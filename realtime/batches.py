@@ -38,26 +38,34 @@ class _Queue:
     def __init__(self, run):
         self.run = run
         self.pending = {}
-        self.answer = None  # the future of the batch being filled
+        self.waiting = []  # a future per caller of the batch being filled
         self.writer = None
 
     async def add(self, key, value):
         self.pending[key] = value
-        if self.answer is None:
-            self.answer = asyncio.get_running_loop().create_future()
-        answer = self.answer
+        # A future of its own per caller, not one shared and shielded: a caller cancelled
+        # cancels only its own, and a thousand callers of one batch cost a thousand
+        # set_result, not shield's two callbacks each on one future.
+        mine = asyncio.get_running_loop().create_future()
+        self.waiting.append(mine)
         if self.writer is None:
             self.writer = asyncio.create_task(self._drain())
-        return await asyncio.shield(answer)
+        return await mine
 
     async def _drain(self):
         try:
             while self.pending:
-                items, answer = self.pending, self.answer
-                self.pending, self.answer = {}, None
+                items, waiting = self.pending, self.waiting
+                self.pending, self.waiting = {}, []
                 try:
-                    answer.set_result(await self.run(items))
+                    answer = await self.run(items)
                 except Exception as error:
-                    answer.set_exception(error)
+                    for caller in waiting:
+                        if not caller.done():
+                            caller.set_exception(error)
+                else:
+                    for caller in waiting:
+                        if not caller.done():
+                            caller.set_result(answer)
         finally:
             self.writer = None
