@@ -80,10 +80,13 @@ class RateLimit:
             log.warning("rate limit %s: cache unavailable; allowing", self.name, exc_info=True)
             return True
 
+    def _bucket(self, key, bucket):
+        return f"rate:{self.name}:{key}:{bucket}"
+
     def refund(self, key):
         """Take back one action counted for key (in this bucket): it turned out to be a repeat."""
         try:
-            decrement(_cache(), f"rate:{self.name}:{key}:{int(now() // self.window)}")
+            decrement(_cache(), self._bucket(key, int(now() // self.window)))
         except Exception:
             metrics.cache_errors.labels("rate_limit").inc()
             log.warning("rate limit %s: cache unavailable; not refunded", self.name, exc_info=True)
@@ -92,7 +95,7 @@ class RateLimit:
         window, limit = self.window, self.limit
         t = now()
         bucket = int(t // window)
-        key, previous_key = f"rate:{self.name}:{key}:{bucket}", f"rate:{self.name}:{key}:{bucket - 1}"
+        key, previous_key = self._bucket(key, bucket), self._bucket(key, bucket - 1)
         weight = 1 - (t % window) / window
         cache = _cache()
         if isinstance(cache, RedisCache):

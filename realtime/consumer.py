@@ -43,7 +43,7 @@ from .db import database_sync_to_async
 from .entry import SERVER_SEND
 from .hub import get_hub, release_hub
 from .presence import presence, shared_cache
-from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, Deactivated, FrameError
+from .protocol import CLOSE_DEACTIVATED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, FrameError
 from .publish import apublish_many, frame_for, user_group
 from .sessions import preload, session_digest
 from .wire import Frame, writer_for
@@ -334,10 +334,8 @@ class SocketConsumer(AsyncWebsocketConsumer):
                 if handler is None:
                     raise FrameError(_("Unknown frame type: %(type)r.") % {"type": str(frame.get("type"))[:40]})
                 await handler(self, frame)
-            except Deactivated:
-                await self.close(code=CLOSE_DEACTIVATED)
             except (FrameError, ValidationError) as error:
-                # A handler that checks for itself may have refused the frame before asking.
+                # A handler that checks for itself refuses an inactive account: was that why?
                 if checked and not await _is_active(self.user_id):
                     await self.close(code=CLOSE_DEACTIVATED)
                 elif isinstance(error, FrameError):

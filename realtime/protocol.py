@@ -24,11 +24,6 @@ CLOSE_CODES = {
 MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number in a frame would be a database error
 
 
-class Deactivated(Exception):
-    """Raised by a frame handler whose own trip to the database found the person's account no
-    longer active (`registry.handles(..., checks_active=True)`): the socket closes with 4403."""
-
-
 class FrameError(Exception):
     """
     A client frame the server will not act on. `text` is shown to the person; `fields` travel

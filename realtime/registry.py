@@ -4,8 +4,9 @@ What the apps teach the socket, registered from their AppConfig.ready():
 - `@handles("send")`: the handler of a client frame type, `async def handler(socket, frame)`;
   it answers with `await socket.send_frame(...)` or raises `realtime.protocol.FrameError`.
   The socket first asks the database whether the account is still active, a trip of its
-  own, unless the handler says it asks that itself in its own trip (`checks_active=True`:
-  it raises `realtime.protocol.Deactivated` when not, before anything is done).
+  own, unless the handler says its own trip refuses an account no longer active
+  (`checks_active=True`: it raises FrameError before doing anything); the socket asks only
+  then, and closes with 4403 if that was why.
 - `@on_event("room.joined")`: what a socket does with an event published to one of its
   groups, `async def handler(socket, event)` (join a group, push a frame...).
 - `@groups_on_connect`: `def groups(users)`, {user id: the groups a new socket of theirs

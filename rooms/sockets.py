@@ -18,7 +18,6 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
@@ -29,7 +28,7 @@ from realtime import registry
 from realtime.db import database_sync_to_async
 from realtime.loops import of_this_loop
 from realtime.presence import shared_cache
-from realtime.protocol import MAX_ID, Deactivated, FrameError, notice, read_id
+from realtime.protocol import MAX_ID, FrameError, notice, read_id
 from realtime.publish import apublish, frame_for, publishing_after
 
 from . import actions, frames
@@ -105,15 +104,10 @@ def _post(user, room_id, body, client_id, reply_to=None):
     Store the message (published to the room after commit, by on_send: `publishing_after`).
     Returns the frames the sender must get directly: none for a new message (the sender's tabs
     are in the room), the stored message for a repeated client id. The room's query also asks
-    whether the sender's account is still active (the socket's check, `checks_active`):
-    Deactivated when it is not.
+    whether the sender's account is still active (on_send `checks_active`): RoomNotFound
+    when it is not, and the socket then asks why.
     """
-    try:
-        room = Room.objects.of_member(user, room_id, active=True)
-    except RoomNotFound:
-        if not get_user_model().objects.filter(pk=user.pk, is_active=True).exists():
-            raise Deactivated() from None
-        raise
+    room = Room.objects.of_member(user, room_id, active=True)
     message = actions.post_message(room, user, body, client_id=client_id, reply_to=reply_to)
     if not message.just_stored:
         return [frames.message(message)]
