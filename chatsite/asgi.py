@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from chatsite.bodies import RequestBodyLimit  # noqa: E402
 from realtime.consumer import SocketConsumer  # noqa: E402
 from realtime.entry import SocketEntry  # noqa: E402
+from rooms import frames  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -23,6 +24,9 @@ application = ProtocolTypeRouter(
         "websocket": SocketEntry(SocketConsumer.as_asgi()),
     }
 )
+
+# A process's first message compiles nothing (and what compiling made is frozen below).
+frames.warm_up()
 
 # What the start made (Django, every app's modules, the URL and template machinery: about
 # 100,000 objects) lives as long as the process: out of the collector's full passes, which

@@ -15,8 +15,13 @@ Two kinds of frame, each sent on its own, never run together:
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import User
 from realtime.protocol import control
+from realtime.publish import per_language
+
+from .models import Message, Room
 
 TEMPLATE = "rooms/frames.html"
 
@@ -31,6 +36,21 @@ def _render(partial, **context):
 def message(message):
     """A new message: appended to its room's open pane, and its room-list item refreshed."""
     return _render("message", message=message)
+
+
+def warm_up():
+    """
+    Render a message frame once in every language, for a message that is never stored (no
+    query): the templates compiled, the URL resolver filled and every catalogue loaded before
+    the first person posts. A server process's first message otherwise paid for all of it on
+    its database thread (90-150 ms, and the messages queued behind it waited too). The ASGI
+    application calls it at start (chatsite.asgi).
+    """
+    room = Room(pk=1, kind=Room.Kind.GROUP, name="warm-up")
+    unsent = Message(pk=1, room=room, sender=User(pk=1, username="warm-up"), body="warm-up", created_at=timezone.now())
+    unsent.render_body({})
+    unsent.just_stored, unsent.mentioned_ids = True, []
+    per_language(lambda: message(unsent))
 
 
 def messages(messages):

@@ -4,6 +4,9 @@ object each, with a `type`; HTML frames are out-of-band swaps, each message keye
 """
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from html.parser import HTMLParser
 
@@ -142,3 +145,55 @@ def test_a_message_s_action_links_are_its_own_in_its_reader_s_language(group, al
             assert ("/edit/" in shown) is message.is_editable
         assert translation.gettext("Delete") in shown
     assert f"/messages/{second.pk}/" not in message_actions(first)
+
+
+def _as_if_just_started():
+    """Forget what rendering compiled: templates, the URL resolver, the action links' shapes."""
+    from django.template import engines
+    from django.urls import clear_url_caches
+
+    from rooms.templatetags.chat import _action_shapes
+
+    for loader in engines["django"].engine.template_loaders:
+        loader.reset()
+    clear_url_caches()
+    _action_shapes.clear()
+
+
+def test_a_warmed_up_process_compiles_nothing_for_its_first_message(group, alice, monkeypatch):
+    """frames.warm_up (the ASGI application's, at start) leaves a process's first message
+    nothing to compile: it had cost that message 90-150 ms on the database thread."""
+    from django.template.base import Template
+
+    from realtime.publish import per_language
+
+    compiled = []
+    compile_nodelist = Template.compile_nodelist
+    monkeypatch.setattr(Template, "compile_nodelist", lambda self: compiled.append(self.origin.name) or compile_nodelist(self))
+    message = Message.objects.post(group, alice, "The first message since the start")
+    message.just_stored = True
+
+    _as_if_just_started()
+    cold = per_language(lambda: frames.message(message))
+    assert any(name.endswith("rooms/frames.html") for name in compiled)
+
+    _as_if_just_started()
+    frames.warm_up()
+    compiled.clear()
+    assert per_language(lambda: frames.message(message)) == cold
+    assert compiled == []
+
+
+def test_the_asgi_application_warms_up_at_start():
+    """In a fresh process, as a server starts it: importing the application rendered a message."""
+    from django.conf import settings
+
+    code = (
+        "import os; os.environ.update(DJANGO_SETTINGS_MODULE='chatsite.settings', DEBUG='0', SECRET_KEY='s' * 50,"
+        " ALLOWED_HOSTS='localhost', CSRF_TRUSTED_ORIGINS='http://localhost');"
+        " import chatsite.asgi; from rooms.templatetags.chat import _action_shapes; print(sorted(_action_shapes))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(sorted((code, True) for code, _name in settings.LANGUAGES))
