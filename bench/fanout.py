@@ -32,11 +32,14 @@ or `chatsite`), migrates it, and for each row:
    leave behind, without C password hashes);
 2. starts 1 or 2 server processes (production's, chatsite/servers.py, or those of --servers) on free ports (`DEBUG=0` with a throwaway SECRET_KEY and
    the HTTPS switches off, as production runs minus TLS; access log off);
-3. connects the C clients (asyncio + websockets, `sessionid` cookie, `Origin` header) spread
-   round-robin over the processes and over 2 client processes, 50 handshakes in flight at
-   a time (daphne refuses a handshake its application has not accepted within 5 s). The
-   client side is cheap: at 10,000 frames/s it uses about 30 % of one core, and one client
-   process gives the same latencies as two, so the client is not what is measured;
+3. connects the C clients (`sessionid` cookie, `Origin` header) spread round-robin over the
+   processes and over 2 client processes, 50 handshakes in flight at a time (daphne refuses
+   a handshake its application has not accepted within 5 s). The clients share the machine
+   with the servers, so what a receipt costs them is taken from the servers' cores: they
+   speak WebSocket through bench/wsclient.py, a frame parsed as it arrives and handed to a
+   callback, about 18 µs of CPU per receipt at 10,000 frames/s (18 % of a core). With the
+   websockets library's `recv()` a receipt cost 32 µs, and the same server's p50 / p99 at
+   C = 500 were 19.0 / 30.0 ms instead of 15.5 / 22.3 ms (one row each, commit 660b27b);
 4. sends M messages from S senders (frames `{"type": "send", ...}`) on a fixed schedule of
    `rate` messages per second; each body carries its global number and send time;
 5. waits until every client holds every message (or nothing new arrives for 10 s), stops
@@ -120,11 +123,9 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import wsclient  # noqa: E402
 from chatsite import servers as asgi_servers  # noqa: E402  (no Django: command lines only)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -763,7 +764,7 @@ def _shorten(message):
     return f"{message[:80]} … {message[-70:]}" if len(message) > 160 else message
 
 
-# --- The clients (asyncio + websockets, in one or more forked processes) ---------------------
+# --- The clients (asyncio + bench/wsclient.py, in one or more forked processes) -------------
 
 BODY_MARK = re.compile(rb"fanout:(\d+):(\d+)")
 
@@ -812,14 +813,21 @@ class ClientPlan:
 class Member:
     """One socket's view: which messages arrived (seen[g]), and in what order."""
 
-    __slots__ = ("ws", "seen", "last_of_sender", "duplicated", "out_of_order", "closed")
+    __slots__ = ("client", "ws", "seen", "last_of_sender", "duplicated", "out_of_order", "closed")
 
-    def __init__(self, ws, messages, senders):
-        self.ws = ws
+    def __init__(self, client, messages, senders):
+        self.client, self.ws = client, None
         self.seen = bytearray(messages)
         self.last_of_sender = [-1] * senders
         self.duplicated = self.out_of_order = 0
         self.closed = False
+
+    def received(self, frame):
+        self.client.received(self, frame)
+
+    def lost(self, _closed):
+        """The connection ended (closed by the server, or by us at the end)."""
+        self.closed = True
 
 
 class ClientProcess:
@@ -828,7 +836,6 @@ class ClientProcess:
     def __init__(self, plan, pipe):
         self.plan, self.traffic, self.pipe = plan, plan.traffic, pipe
         self.members = {}  # socket index -> Member
-        self.readers = []  # one receive() task per member
         self.latencies = array.array("I")
         self.error_frames = 0
         self.error_sample = ""
@@ -837,75 +844,65 @@ class ClientProcess:
         self.progress = asyncio.Event()
         self.remaining = 0  # (message, member) pairs still expected here
 
-    async def connect_one(self, index, port, session_key):
-        """One socket with index's session, retried a few times; None if it never opens."""
-        uri = f"ws://127.0.0.1:{port}/ws/chat/"
+    async def connect_one(self, member, port, session_key):
+        """member's socket with index's session, retried a few times; None if it never opens."""
+        headers = [("Origin", SITE_ORIGIN), ("Cookie", f"sessionid={session_key}")]
         for attempt in range(CONNECT_ATTEMPTS):
             try:
-                return await connect(
-                    uri,
-                    origin=SITE_ORIGIN,
-                    additional_headers={"Cookie": f"sessionid={session_key}"},
-                    compression=None,  # the server does not deflate; offering it costs CPU
-                    ping_interval=None,  # daphne pings; the client answers
-                    open_timeout=60,
-                    close_timeout=2,
-                    max_size=2**20,
+                return await wsclient.connect(
+                    "127.0.0.1", port, "/ws/chat/", headers=headers, on_message=member.received, timeout=60
                 )
-            except (OSError, asyncio.TimeoutError, WebSocketException):
+            except (OSError, asyncio.TimeoutError, wsclient.HandshakeFailed):
                 await asyncio.sleep(0.5 * (attempt + 1))
         return None
 
     async def connect_all(self):
         """
         Open every socket, `connect_concurrency` handshakes at a time, each read from as soon
-        as it is open (an unread socket stops answering daphne's pings and is closed after
-        30 s). Returns the failures.
+        as it is open (an unread socket stops answering the server's pings and is closed).
+        Returns the failures.
         """
         gate = asyncio.Semaphore(self.plan.connect_concurrency)
 
         async def gated(index, port, session_key):
+            member = Member(self, self.traffic.messages, self.traffic.senders)
             async with gate:
-                ws = await self.connect_one(index, port, session_key)
-            if ws is None:
+                member.ws = await self.connect_one(member, port, session_key)
+            if member.ws is None:
                 return 1
-            member = self.members[index] = Member(ws, self.traffic.messages, self.traffic.senders)
-            self.readers.append(asyncio.create_task(self.receive(member)))
+            self.members[index] = member
+            member.ws.closed.add_done_callback(member.lost)
             return 0
 
         return sum(await asyncio.gather(*(gated(*spec) for spec in self.plan.sockets)))
 
-    async def receive(self, member):
-        """Count every message fragment this socket receives; nothing else is parsed."""
+    def received(self, member, frame):
+        """Count one message fragment a socket received (bench/wsclient calls it as it
+        parses); nothing else is parsed."""
+        now = time.time_ns()
         traffic = self.traffic
-        try:
-            while True:
-                frame = await member.ws.recv(decode=False)
-                now = time.time_ns()
-                mark = BODY_MARK.search(frame)
-                if mark is None:
-                    error = error_text(frame)
-                    if error is not None:
-                        self.error_frames += 1
-                        if not self.error_sample:
-                            self.error_sample = error.strip()[:200]
-                    continue
-                g, sent_ns = int(mark.group(1)), int(mark.group(2))
-                if g >= traffic.messages or member.seen[g]:
-                    member.duplicated += 1
-                    continue
-                member.seen[g] = 1
-                self.latencies.append((now - sent_ns) // 1000)
-                sender = g % traffic.senders
-                if g < member.last_of_sender[sender]:
-                    member.out_of_order += 1
-                else:
-                    member.last_of_sender[sender] = g
-                self.last_receive_ns = now
-                self.remaining -= 1
-                self.progress.set()
-        except Exception:  # closed by the server, or by us at the end
-            member.closed = True
+        mark = BODY_MARK.search(frame)
+        if mark is None:
+            error = error_text(frame)
+            if error is not None:
+                self.error_frames += 1
+                if not self.error_sample:
+                    self.error_sample = error.strip()[:200]
+            return
+        g, sent_ns = int(mark.group(1)), int(mark.group(2))
+        if g >= traffic.messages or member.seen[g]:
+            member.duplicated += 1
+            return
+        member.seen[g] = 1
+        self.latencies.append((now - sent_ns) // 1000)
+        sender = g % traffic.senders
+        if g < member.last_of_sender[sender]:
+            member.out_of_order += 1
+        else:
+            member.last_of_sender[sender] = g
+        self.last_receive_ns = now
+        self.remaining -= 1
+        self.progress.set()
 
     async def send_all(self, t0):
         """Send this process's share of the messages on the global schedule t0 + g / rate."""
@@ -926,8 +923,8 @@ class ClientProcess:
                 {"type": "send", "room": self.plan.room_id, "body": f"fanout:{g}:{sent_ns}", "client_id": str(uuid.uuid4())}
             )
             try:
-                await member.ws.send(frame)
-            except Exception:
+                member.ws.send(frame)
+            except ConnectionError:
                 member.closed = True
 
     async def drain(self, t0):
@@ -983,10 +980,8 @@ class ClientProcess:
         self.abort()
 
     def abort(self):
-        for task in self.readers:
-            task.cancel()
         for member in self.members.values():
-            member.ws.transport.abort()
+            member.ws.abort()
 
 
 def client_main(plan, pipe):
