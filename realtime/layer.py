@@ -16,8 +16,10 @@ queue until it is handled, so that a receiver cancelled mid-pop loses nothing: f
 trips per message (a clean-up script, the pop, the backup, the backup's removal), each awaited
 on the event loop of a hub that has frames to deliver. The hub's messages are delivered at
 most once anyway (the database is the truth, and a page catches up with `resume`), so here one
-round trip pops every message waiting, up to RECEIVE_BATCH, and the next receives take them in
-order from memory; only an empty channel waits in Redis (BZPOPMIN, as channels-redis does).
+command pops every message waiting, up to RECEIVE_BATCH, or waits in Redis for the next when
+there is none (BZMPOP: a hub that has caught up sends one command per message it receives, not
+a pop that finds nothing and then a blocking one), and the next receives take them in order
+from memory.
 `receive_waiting` hands over at once what has been popped: the hub takes a backlog together.
 """
 
@@ -25,6 +27,7 @@ import collections
 import time
 
 from channels_redis.core import RedisChannelLayer, logger
+from redis.exceptions import ResponseError
 
 # channels-redis's own delivery script (channels_redis.core.RedisChannelLayer.group_send).
 _GROUP_SEND_LUA = """
@@ -49,6 +52,7 @@ class RedisLayer(RedisChannelLayer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._popped = {}  # channel -> its messages popped from Redis, not yet received
+        self._bzmpop = True  # until the server says it has no BZMPOP (before Redis 7)
 
     async def receive_single(self, channel):
         assert self.require_valid_channel_name(channel, receive=True), "Channel name invalid"
@@ -57,16 +61,35 @@ class RedisLayer(RedisChannelLayer):
             index = self.consistent_hash(channel) if "!" in channel else next(self._receive_index_generator)
             key = self.prefix + channel
             connection = self.connection(index)
-            members = [member for member, _score in await connection.zpopmin(key, self.RECEIVE_BATCH)]
+            members = None
             while not members:
-                popped = await connection.bzpopmin(key, timeout=self.brpop_timeout)
-                if popped is not None:
-                    members = [popped[1]]
+                members = await self._pop_waiting(connection, key)
             waiting = self._popped[channel] = collections.deque(members)
         message = self.deserialize(waiting.popleft())
         if "__asgi_channel__" in message:
             channel = message.pop("__asgi_channel__")
         return channel, message
+
+    async def _pop_waiting(self, connection, key):
+        """
+        What is waiting at key, up to RECEIVE_BATCH, waiting for it (brpop_timeout at most:
+        then []) when there is nothing: one command, BZMPOP (Redis 7). Against an older Redis
+        it is two: ZPOPMIN what is there, and only if nothing, BZPOPMIN one.
+        """
+        if self._bzmpop:
+            try:
+                popped = await connection.bzmpop(self.brpop_timeout, 1, [key], min=True, count=self.RECEIVE_BATCH)
+            except ResponseError as error:
+                if "unknown command" not in str(error).lower():
+                    raise
+                self._bzmpop = False
+            else:
+                return [member for member, _score in popped[1]] if popped else []
+        members = [member for member, _score in await connection.zpopmin(key, self.RECEIVE_BATCH)]
+        if not members:
+            popped = await connection.bzpopmin(key, timeout=self.brpop_timeout)
+            members = [popped[1]] if popped is not None else []
+        return members
 
     def receive_waiting(self, channel, most):
         """

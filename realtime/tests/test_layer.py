@@ -92,6 +92,17 @@ async def test_many_groups_are_joined_and_left_in_one_call_each(layers):
     assert (await two.receive(there))["n"] == "room.0"
 
 
+def _count_pops(layer, monkeypatch):
+    """The pop commands layer sends, in order (one Redis connection for all its receives)."""
+    redis = layer.connection(0)
+    pops = []
+    for name in ("bzmpop", "zpopmin", "bzpopmin"):
+        real = getattr(redis, name)
+        monkeypatch.setattr(redis, name, lambda *args, real=real, name=name, **kwargs: pops.append(name) or real(*args, **kwargs))
+    monkeypatch.setattr(layer, "connection", lambda index: redis)
+    return redis, pops
+
+
 async def test_a_backlog_is_received_whole_in_order_in_one_round_trip(layers, monkeypatch):
     one, two = layers
     one.capacity = two.capacity = 100
@@ -99,17 +110,50 @@ async def test_a_backlog_is_received_whole_in_order_in_one_round_trip(layers, mo
     await two.group_add("room.1", channel)
     for n in range(50):
         await one.group_send("room.1", {"type": "hub.message", "n": n})
-    redis = two.connection(0)
-    pops = []
-    for name in ("zpopmin", "bzpopmin"):
-        real = getattr(redis, name)
-        monkeypatch.setattr(redis, name, lambda *args, real=real, name=name, **kwargs: pops.append(name) or real(*args, **kwargs))
-    monkeypatch.setattr(two, "connection", lambda index: redis)
+    _redis, pops = _count_pops(two, monkeypatch)
 
     assert [(await two.receive(channel))["n"] for _ in range(50)] == list(range(50))
-    assert pops == ["zpopmin"]
+    assert pops == ["bzmpop"]
+
+
+async def test_a_hub_that_has_caught_up_waits_with_one_command_per_message(layers, monkeypatch):
+    """Nothing waiting: one blocking pop (BZMPOP) waits for the next message and takes what
+    came with it, no pop that finds nothing first."""
+    import asyncio
+
+    one, two = layers
+    channel = await two.new_channel("hub.")
+    await two.group_add("room.1", channel)
+    _redis, pops = _count_pops(two, monkeypatch)
+    for n in range(3):
+        waiting = asyncio.ensure_future(two.receive(channel))
+        await asyncio.sleep(0.05)  # the receive is blocked in Redis
+        await one.group_send("room.1", {"type": "hub.message", "n": n})
+        assert (await waiting)["n"] == n
+    assert pops == ["bzmpop"] * 3
+
+
+async def test_against_a_redis_without_bzmpop_it_pops_then_waits(layers, monkeypatch):
+    """Redis before 7 has no BZMPOP: the layer falls back to ZPOPMIN, then BZPOPMIN."""
+    from redis.exceptions import ResponseError
+
+    one, two = layers
+    one.capacity = two.capacity = 100
+    channel = await two.new_channel("hub.")
+    await two.group_add("room.1", channel)
+    for n in range(5):
+        await one.group_send("room.1", {"type": "hub.message", "n": n})
+    redis, pops = _count_pops(two, monkeypatch)
+
+    async def unknown(*args, **kwargs):
+        pops.append("bzmpop")
+        raise ResponseError("unknown command 'BZMPOP', with args beginning with: ")
+
+    monkeypatch.setattr(redis, "bzmpop", unknown)
+    assert [(await two.receive(channel))["n"] for _ in range(5)] == list(range(5))
     await one.group_send("room.1", {"type": "hub.message", "n": "later"})
-    assert (await two.receive(channel))["n"] == "later"  # an empty channel waits for the next
+    assert (await two.receive(channel))["n"] == "later"
+    assert pops == ["bzmpop", "zpopmin", "zpopmin"]  # asked once; "later" found by the pop
 
 
 async def test_what_came_with_a_message_is_handed_over_at_once_each_to_its_channel(layers):
