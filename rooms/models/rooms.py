@@ -73,6 +73,12 @@ def shown_name(prefix=""):
     )
 
 
+# Ids no user or room has (ids count up from 1), stood in for while of_member's query is
+# compiled; {(database, active): (sql, params)}.
+_USER_MARK, _ROOM_MARK = -2_000_000_011, -2_000_000_012
+_of_member_sql = {}
+
+
 class RoomQuerySet(models.QuerySet):
     def with_member(self, user, *, active=False):
         """Rooms the user is a member of: the one membership rule, as a filter (`active`: and
@@ -83,12 +89,29 @@ class RoomQuerySet(models.QuerySet):
 
     def of_member(self, user, room_id, *, active=False):
         """The room with id room_id if user is a member of it (`active`: with an active
-        account); RoomNotFound otherwise."""
-        room = self.with_member(user, active=active).filter(pk=room_id).first()
+        account); RoomNotFound otherwise. Every message sent asks it: the query is compiled
+        once per process from `with_member` and run with each call's ids (`_compiled`)."""
+        sql, params = self._compiled(active, {_USER_MARK: user.pk, _ROOM_MARK: room_id})
+        room = next(iter(self.raw(sql, params)), None)
         if room is None:
             raise RoomNotFound()
         room.checked_member_id = user.pk  # require_can_post need not ask again
         return room
+
+    def _compiled(self, active, values):
+        """
+        of_member's SQL, compiled by the ORM once per database and `active`, for stand-in ids
+        (`_USER_MARK`, `_ROOM_MARK`), and its parameters with `values` put in their place.
+        Building the queryset and compiling its joins was 0.4-0.5 ms of CPU a message, running
+        it a tenth of that.
+        """
+        key = (self.db, active)
+        if key not in _of_member_sql:
+            rooms = self.model.objects.using(self.db).with_member(get_user_model()(pk=_USER_MARK), active=active)
+            query = rooms.filter(pk=_ROOM_MARK)[:1].query
+            _of_member_sql[key] = query.get_compiler(using=self.db).as_sql()
+        sql, params = _of_member_sql[key]
+        return sql, [values.get(param, param) for param in params]
 
     def as_seen_by(self, user):
         """

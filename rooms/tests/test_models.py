@@ -456,6 +456,36 @@ def test_a_room_as_seen_by_a_member_has_its_header_in_one_query(group, bob, djan
     assert (room.title, room.member_count, room.role, room.other_user_id) == ("Weekend", 3, "member", None)
 
 
+def test_of_member_finds_a_member_s_room_and_refuses_everyone_else(group, alice, bob, monkeypatch):
+    """The post's query (compiled once per process, run with each call's ids): the room, whole,
+    for a member; RoomNotFound for someone else, a room that does not exist, and, when asked
+    for an active account, a member whose account is deactivated. Its second call compiles
+    nothing."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    outsider = UserFactory()
+    befriend(bob, outsider)
+    other_room = Room.objects.create_group(bob, "Elsewhere", [outsider])
+    found = Room.objects.of_member(alice, group.pk, active=True)
+    assert (found.pk, found.name, found.kind, found.created_by_id) == (group.pk, "Weekend", Room.Kind.GROUP, alice.pk)
+    assert Room.objects.of_member(bob, other_room.pk).name == "Elsewhere"
+    for user, room_id in [(outsider, group.pk), (alice, other_room.pk), (alice, other_room.pk + 1000)]:
+        for active in (False, True):
+            with pytest.raises(RoomNotFound):
+                Room.objects.of_member(user, room_id, active=active)
+
+    type(bob).objects.filter(pk=bob.pk).update(is_active=False)
+    assert Room.objects.of_member(bob, group.pk).pk == group.pk  # reading what was theirs
+    with pytest.raises(RoomNotFound):
+        Room.objects.of_member(bob, group.pk, active=True)
+
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kwargs: compiled.append(1) or as_sql(self, *args, **kwargs))
+    assert Room.objects.of_member(alice, group.pk, active=True).pk == group.pk
+    assert compiled == []
+
+
 def test_a_message_posted_to_a_member_s_room_costs_one_read_and_its_insert(group, alice, django_capture_on_commit_callbacks):
     """What the socket's post does (rooms.sockets._post): the room if alice is in it, then the
     insert (its client id is checked by the constraint, not by a query before); rendered once
