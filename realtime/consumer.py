@@ -25,6 +25,7 @@ import uuid
 from types import SimpleNamespace
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
@@ -210,6 +211,23 @@ class SocketConsumer(AsyncWebsocketConsumer):
     language = settings.LANGUAGE_CODE  # the reader's (reader_language), for frames and errors
 
     counted = False  # in chat_websockets_open
+
+    async def __call__(self, scope, receive, send):
+        """
+        Channels' consumer loop without a task for every message. With no layer channel of its
+        own the socket has one source, the server's `receive`, and Channels'
+        `await_many_dispatch` still wrapped each message's wait in a task and an
+        `asyncio.wait` (a tenth of a handshake's CPU, py-spy). Here each message is awaited,
+        then dispatched, in turn, as there, until a handler stops the consumer.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message):
         """

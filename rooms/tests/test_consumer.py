@@ -138,6 +138,32 @@ async def test_malformed_frames_get_an_error_fragment(layer, alice, raw, error):
     await socket.disconnect()
 
 
+async def test_a_socket_handles_its_frames_in_order_without_a_task_for_each(layer, alice):
+    """The consumer awaits the server's next message itself (SocketConsumer.__call__):
+    Channels' loop made a task and an asyncio.wait for every one. Twenty frames, twenty
+    answers in order, and no task made for any of them."""
+    socket = await connect(alice)
+    loop = asyncio.get_running_loop()
+    made = []
+    factory = loop.get_task_factory()
+
+    def counting(loop, coro, **kwargs):
+        made.append(getattr(coro, "__qualname__", repr(coro)))
+        return factory(loop, coro, **kwargs) if factory else asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(counting)
+    try:
+        for n in range(20):
+            await socket.send_to(text_data=json.dumps({"type": f"dance-{n}"}))
+        answers = [json.loads(await frame_with(socket, '"type":"error"'))["text"] for _ in range(20)]
+    finally:
+        loop.set_task_factory(factory)
+    assert answers == [f"Unknown frame type: 'dance-{n}'." for n in range(20)]
+    # The communicator's receive is its asyncio.Queue's get: no task waited on it.
+    assert [name for name in made if name == "Queue.get"] == []
+    await socket.disconnect()
+
+
 async def test_a_frame_over_64_kb_closes_the_socket_with_4009(layer, alice, direct_room):
     socket = await connect(alice)
     await send(socket, type="send", room=direct_room.pk, body="x" * (65 * 1024))
