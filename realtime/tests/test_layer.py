@@ -103,13 +103,19 @@ def _count_pops(layer, monkeypatch):
     return redis, pops
 
 
-async def test_a_backlog_is_received_whole_in_order_in_one_round_trip(layers, monkeypatch):
+async def _a_backlog(layers, messages):
+    """`messages` sent by the first layer to a channel of the second's: (its layer, the channel)."""
     one, two = layers
     one.capacity = two.capacity = 100
     channel = await two.new_channel("hub.")
     await two.group_add("room.1", channel)
-    for n in range(50):
+    for n in range(messages):
         await one.group_send("room.1", {"type": "hub.message", "n": n})
+    return two, channel
+
+
+async def test_a_backlog_is_received_whole_in_order_in_one_round_trip(layers, monkeypatch):
+    two, channel = await _a_backlog(layers, 50)
     _redis, pops = _count_pops(two, monkeypatch)
 
     assert [(await two.receive(channel))["n"] for _ in range(50)] == list(range(50))
@@ -137,12 +143,8 @@ async def test_against_a_redis_without_bzmpop_it_pops_then_waits(layers, monkeyp
     """Redis before 7 has no BZMPOP: the layer falls back to ZPOPMIN, then BZPOPMIN."""
     from redis.exceptions import ResponseError
 
-    one, two = layers
-    one.capacity = two.capacity = 100
-    channel = await two.new_channel("hub.")
-    await two.group_add("room.1", channel)
-    for n in range(5):
-        await one.group_send("room.1", {"type": "hub.message", "n": n})
+    one = layers[0]
+    two, channel = await _a_backlog(layers, 5)
     redis, pops = _count_pops(two, monkeypatch)
 
     async def unknown(*args, **kwargs):
