@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import connections, models
 from django.db.models import BooleanField, Case, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject, Substr
 from django.urls import reverse
@@ -91,12 +91,24 @@ class RoomQuerySet(models.QuerySet):
         """The room with id room_id if user is a member of it (`active`: with an active
         account); RoomNotFound otherwise. Every message sent asks it: the query is compiled
         once per process from `with_member` and run with each call's ids (`_compiled`)."""
+        room_id = self._as_id(room_id)
+        if room_id is None:  # past the ids' range: no room has it
+            raise RoomNotFound()
         sql, params = self._compiled(active, {_USER_MARK: user.pk, _ROOM_MARK: room_id})
         room = next(iter(self.raw(sql, params)), None)
         if room is None:
             raise RoomNotFound()
         room.checked_member_id = user.pk  # require_can_post need not ask again
         return room
+
+    def _as_id(self, value):
+        """value as a filter on the primary key takes it (an int, or the field's ValueError),
+        or None when it is outside the range the database's ids can hold: a filter finds
+        nothing there, where raw SQL would fail."""
+        field = self.model._meta.pk
+        value = field.get_prep_value(value)
+        low, high = connections[self.db].ops.integer_field_range(field.get_internal_type())
+        return value if (low is None or low <= value) and (high is None or value <= high) else None
 
     def _compiled(self, active, values):
         """

@@ -6,7 +6,6 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-
 from websockets.asyncio.server import serve
 
 WSCLIENT = Path(__file__).resolve().parents[2] / "bench" / "wsclient.py"

@@ -4,9 +4,6 @@ object each, with a `type`; HTML frames are out-of-band swaps, each message keye
 """
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from html.parser import HTMLParser
 
@@ -188,12 +185,9 @@ def test_the_asgi_application_warms_up_at_start():
     """In a fresh process, as a server starts it: importing the application rendered a message."""
     from django.conf import settings
 
-    code = (
-        "import os; os.environ.update(DJANGO_SETTINGS_MODULE='chatsite.settings', DEBUG='0', SECRET_KEY='s' * 50,"
-        " ALLOWED_HOSTS='localhost', CSRF_TRUSTED_ORIGINS='http://localhost');"
-        " import chatsite.asgi; from rooms.templatetags.chat import _action_shapes; print(sorted(_action_shapes))"
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
-    result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True, timeout=60)
+    from chatsite.tests.test_settings import PRODUCTION, run
+
+    code = "import chatsite.asgi; from rooms.templatetags.chat import _action_shapes; print(sorted(_action_shapes))"
+    result = run(["-c", code], DJANGO_SETTINGS_MODULE="chatsite.settings", **PRODUCTION)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == repr(sorted((code, True) for code, _name in settings.LANGUAGES))
+    assert result.stdout.strip() == repr(sorted((language, True) for language, _name in settings.LANGUAGES))

@@ -469,7 +469,7 @@ def test_of_member_finds_a_member_s_room_and_refuses_everyone_else(group, alice,
     found = Room.objects.of_member(alice, group.pk, active=True)
     assert (found.pk, found.name, found.kind, found.created_by_id) == (group.pk, "Weekend", Room.Kind.GROUP, alice.pk)
     assert Room.objects.of_member(bob, other_room.pk).name == "Elsewhere"
-    for user, room_id in [(outsider, group.pk), (alice, other_room.pk), (alice, other_room.pk + 1000)]:
+    for user, room_id in [(outsider, group.pk), (alice, other_room.pk), (alice, other_room.pk + 1000), (alice, 2**63), (alice, 2**70)]:
         for active in (False, True):
             with pytest.raises(RoomNotFound):
                 Room.objects.of_member(user, room_id, active=active)
