@@ -47,6 +47,25 @@ def test_alice_and_bob_become_friends_and_part(new_page, login_as, alice, bob):
     assert not Friendship.objects.are_friends(alice, bob)
 
 
+def test_a_friend_removed_before_the_page_s_socket_opened_is_gone_once_it_opens(new_page, login_as, alice, bob):
+    """Nothing told this tab: the friendship ended after its list was rendered and before its
+    socket joined Bob's group. The list asks for itself again once the socket is open."""
+    from friends.actions import unfriend
+
+    FriendshipFactory(user=alice, friend=bob)
+    page = new_page()
+    login_as(page, bob)
+
+    def open_after_the_change(socket):
+        unfriend(alice, bob)  # published to Bob's tabs now: this one's socket is not there yet
+        socket.connect_to_server()
+
+    page.route_web_socket("**/ws/chat/", open_after_the_change)
+    page.goto("/friends/")
+    expect(page.locator("#friend-rows")).to_contain_text("No friends yet")
+    expect(page.locator("#friend-count")).to_have_text("0 friends")
+
+
 def test_the_filter_is_live_and_form_errors_show_in_place(page, login_as, alice, bob, carol):
     FriendshipFactory(user=alice, friend=bob)
     FriendshipFactory(user=alice, friend=carol)

@@ -106,6 +106,10 @@
     setState("open");
     setStatus("");
     resume();
+    // A friendship that changed between the page's rendering and this socket's joining the
+    // person's group (or while the socket was away) was published to no tab here: the list
+    // that follows such changes asks for itself again.
+    htmx.trigger(document.body, "friends-changed");
     sendPending();
   });
 
